@@ -1,0 +1,1 @@
+//! Embedded ECGrid REST v2 sandbox (placeholder until the sandbox lands).
