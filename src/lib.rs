@@ -3,4 +3,5 @@
 //! (Crate documentation is written out as the modules land; see ARCHITECTURE.md.)
 
 pub mod domain;
+pub mod soap;
 pub mod sandbox;
