@@ -2,6 +2,15 @@
 //!
 //! (Crate documentation is written out as the modules land; see ARCHITECTURE.md.)
 
+pub mod config;
+pub mod coverage;
 pub mod domain;
-pub mod soap;
+pub mod ops;
+pub mod rest;
 pub mod sandbox;
+pub mod server;
+pub mod session;
+pub mod soap;
+pub mod startup;
+pub mod telemetry;
+pub mod wsdl;

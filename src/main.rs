@@ -1,1 +1,63 @@
-fn main(){}
+//! `ecgrid-gateway`: `serve` (the gateway) and `sandbox` (the REST v2
+//! emulator on its own).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ecgrid_gateway::config::{LogFormat, ServeArgs};
+use ecgrid_gateway::sandbox::cli::SandboxCommand;
+use ecgrid_gateway::{startup, telemetry};
+
+/// SOAP-to-REST compatibility gateway for ECGridOS clients.
+#[derive(Parser)]
+#[command(name = "ecgrid-gateway", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway: legacy ECGridOS SOAP in, ECGrid REST v2 out.
+    Serve(ServeArgs),
+    /// Run the embedded ECGrid REST v2 sandbox on its own.
+    Sandbox(SandboxCommand),
+}
+
+/// Exit code for bad command-line or configuration values (as clap uses).
+const EXIT_USAGE: u8 = 2;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = match args.resolve() {
+                Ok(config) => config,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            telemetry::init(config.log_format);
+            match startup::run(config).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Sandbox(command) => {
+            telemetry::init(LogFormat::Text);
+            match command.run().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

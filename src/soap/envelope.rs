@@ -347,7 +347,10 @@ impl Position {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         Position { line, column }
     }
 }
@@ -377,7 +380,12 @@ fn is_nil(reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> bool {
 /// True when a header block carries `mustUnderstand` = true in its envelope
 /// namespace.
 fn must_understand(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, version: SoapVersion) -> bool {
-    attribute_is_true(reader, e, version.envelope_ns().as_bytes(), b"mustUnderstand")
+    attribute_is_true(
+        reader,
+        e,
+        version.envelope_ns().as_bytes(),
+        b"mustUnderstand",
+    )
 }
 
 fn attribute_is_true(
@@ -476,7 +484,10 @@ mod tests {
         let msg = fault_text(&format!(
             r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "http://example.com/x">]><soap:Envelope xmlns:soap="{V11}"><soap:Body/></soap:Envelope>"#
         ));
-        assert!(msg.contains("DOCTYPE declarations are not allowed"), "{msg}");
+        assert!(
+            msg.contains("DOCTYPE declarations are not allowed"),
+            "{msg}"
+        );
         assert!(msg.contains("line 1, column 22"), "{msg}");
 
         let msg = fault_text(&format!(
@@ -500,7 +511,8 @@ mod tests {
 
     #[test]
     fn rejects_wrong_envelope_namespace_empty_body_and_structure() {
-        let msg = fault_text(r#"<soap:Envelope xmlns:soap="urn:nope"><soap:Body/></soap:Envelope>"#);
+        let msg =
+            fault_text(r#"<soap:Envelope xmlns:soap="urn:nope"><soap:Body/></soap:Envelope>"#);
         assert!(msg.contains("is in namespace 'urn:nope'"), "{msg}");
         let msg = fault_text(&format!(
             r#"<soap:Envelope xmlns:soap="{V11}"><soap:Body></soap:Body></soap:Envelope>"#
@@ -515,15 +527,24 @@ mod tests {
         let msg = fault_text(&format!(
             r#"<soap:Envelope xmlns:soap="{V11}"><soap:Body><A xmlns="urn:other"/></soap:Body></soap:Envelope>"#
         ));
-        assert!(msg.contains("expected one of 'https://os.ecgrid.io/'"), "{msg}");
+        assert!(
+            msg.contains("expected one of 'https://os.ecgrid.io/'"),
+            "{msg}"
+        );
         let msg = fault_text(&format!(
             r#"<soap:Envelope xmlns:soap="{V11}"><soap:Body><Login><LoginName><x/></LoginName></Login></soap:Body></soap:Envelope>"#
         ));
-        assert!(msg.contains("parameter LoginName must hold a simple value"), "{msg}");
+        assert!(
+            msg.contains("parameter LoginName must hold a simple value"),
+            "{msg}"
+        );
         let msg = fault_text(&format!(
             r#"<soap:Envelope xmlns:soap="{V11}"><soap:Body><Login>"#
         ));
-        assert!(msg.contains("incomplete") || msg.contains("malformed"), "{msg}");
+        assert!(
+            msg.contains("incomplete") || msg.contains("malformed"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -543,10 +564,14 @@ mod tests {
 
     #[test]
     fn refuses_version_mismatch_with_content_type_and_must_understand() {
-        let xml = format!(r#"<s:Envelope xmlns:s="{V12}"><s:Body><Version xmlns="https://os.ecgrid.io/"/></s:Body></s:Envelope>"#);
-        let fault = read_envelope(xml.as_bytes(), Some(SoapVersion::V11), &Limits::default())
-            .unwrap_err();
-        assert!(fault.message.contains("SOAP 1.2 envelope sent with the Content-Type of SOAP 1.1"));
+        let xml = format!(
+            r#"<s:Envelope xmlns:s="{V12}"><s:Body><Version xmlns="https://os.ecgrid.io/"/></s:Body></s:Envelope>"#
+        );
+        let fault =
+            read_envelope(xml.as_bytes(), Some(SoapVersion::V11), &Limits::default()).unwrap_err();
+        assert!(fault
+            .message
+            .contains("SOAP 1.2 envelope sent with the Content-Type of SOAP 1.1"));
 
         let xml = format!(
             r#"<s:Envelope xmlns:s="{V11}"><s:Header><h:Sec xmlns:h="urn:h" s:mustUnderstand="1"/></s:Header><s:Body><Version/></s:Body></s:Envelope>"#

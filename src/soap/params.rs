@@ -207,22 +207,38 @@ mod tests {
             e.message,
             "parameter NetworkID must be an integer of type int (-2147483648..=2147483647), got '12x'"
         );
-        assert!(p.int::<i16>("Frequency").unwrap_err().message.contains("type short"));
-        assert!(p.bool("Test").unwrap_err().message.contains("must be a boolean"));
+        assert!(p
+            .int::<i16>("Frequency")
+            .unwrap_err()
+            .message
+            .contains("type short"));
+        assert!(p
+            .bool("Test")
+            .unwrap_err()
+            .message
+            .contains("must be a boolean"));
         let e = p.enumeration::<Objects>("Event").unwrap_err();
-        assert!(e.message.starts_with("parameter Event: 'Parcels' is not a valid Objects"));
+        assert!(e
+            .message
+            .starts_with("parameter Event: 'Parcels' is not a valid Objects"));
         assert_eq!(p.int::<i32>("Blank").unwrap(), None);
         assert_eq!(
             p.required_str("Blank").unwrap_err().message,
             "parameter Blank is required"
         );
-        assert_eq!(p.required_int::<i64>("Missing").unwrap_err().message, "parameter Missing is required");
+        assert_eq!(
+            p.required_int::<i64>("Missing").unwrap_err().message,
+            "parameter Missing is required"
+        );
     }
 
     #[test]
     fn first_of_picks_the_first_name_sent() {
         let p = Params::from_pairs([("Email", "e@x"), ("UserID", "u")]);
-        assert_eq!(p.first_of(&["LoginName", "UserName", "UserID", "Email"]), Some(("UserID", "u")));
+        assert_eq!(
+            p.first_of(&["LoginName", "UserName", "UserID", "Email"]),
+            Some(("UserID", "u"))
+        );
         assert_eq!(p.first_of(&["Nope"]), None);
     }
 

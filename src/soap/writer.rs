@@ -110,7 +110,8 @@ impl<F: Fn(&mut XmlWriter)> WriteBody for F {
 }
 
 fn open_envelope(w: &mut XmlWriter, version: SoapVersion) {
-    w.buf.push_str(r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap=""#);
+    w.buf
+        .push_str(r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap=""#);
     w.buf.push_str(version.envelope_ns());
     w.buf.push_str(r#"" xmlns:xsi=""#);
     w.buf.push_str(XSI);
@@ -205,9 +206,12 @@ mod tests {
 
     #[test]
     fn response_envelope_looks_like_asmx() {
-        let xml = write_response(SoapVersion::V11, "https://os.ecgrid.io/", "Version", &|w: &mut XmlWriter| {
-            w.text("VersionResult", "a<b")
-        });
+        let xml = write_response(
+            SoapVersion::V11,
+            "https://os.ecgrid.io/",
+            "Version",
+            &|w: &mut XmlWriter| w.text("VersionResult", "a<b"),
+        );
         assert_eq!(
             xml,
             r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body><VersionResponse xmlns="https://os.ecgrid.io/"><VersionResult>a&lt;b</VersionResult></VersionResponse></soap:Body></soap:Envelope>"#
@@ -237,6 +241,9 @@ mod tests {
         assert_eq!(format_datetime(dt), "2026-05-07T14:32:00Z");
         let mut w = XmlWriter::default();
         w.datetime("LastLogin", None);
-        assert_eq!(w.into_string(), "<LastLogin>0001-01-01T00:00:00Z</LastLogin>");
+        assert_eq!(
+            w.into_string(),
+            "<LastLogin>0001-01-01T00:00:00Z</LastLogin>"
+        );
     }
 }

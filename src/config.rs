@@ -1,0 +1,499 @@
+//! Configuration of `ecgrid-gateway serve`: one [`Config`] from flags, the
+//! `ECGRID_GATEWAY_<NAME>` environment and an optional TOML file (in that
+//! order of precedence), validated at the boundary into domain types.
+//!
+//! A bad value is a [`ConfigError`] that names the flag (or file key); the
+//! binary prints it and exits with code 2, as clap does for its own errors.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Default `--listen`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default `--upstream`.
+pub const DEFAULT_UPSTREAM: &str = "https://rest.ecgrid.io";
+/// Default `--session-idle-timeout`.
+pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// Default `--session-capacity`.
+pub const DEFAULT_SESSION_CAPACITY: u64 = 1_000_000;
+/// Default `--upstream-timeout`.
+pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `--max-body`: 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `serve` flags as given (flags and env merged by clap); `None` = not given.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "ECGRID_GATEWAY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// REST v2 upstream base URL [default: https://rest.ecgrid.io]
+    #[arg(long, env = "ECGRID_GATEWAY_UPSTREAM", value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Start the embedded REST v2 sandbox in-process and use it as upstream
+    #[arg(long, env = "ECGRID_GATEWAY_SANDBOX")]
+    pub sandbox: bool,
+    /// Let the embedded sandbox deliver webhooks to http:// loopback URLs
+    #[arg(long, env = "ECGRID_GATEWAY_ALLOW_HTTP_CALLBACKS")]
+    pub allow_http_callbacks: bool,
+    /// Base URL written into served WSDL addresses [default: from the request's Host]
+    #[arg(long, env = "ECGRID_GATEWAY_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Forget a session after this long without use, e.g. 20m [default: 20m]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_SESSION_IDLE_TIMEOUT",
+        value_name = "DURATION"
+    )]
+    pub session_idle_timeout: Option<String>,
+    /// Most live sessions kept [default: 1000000]
+    #[arg(long, env = "ECGRID_GATEWAY_SESSION_CAPACITY", value_name = "N")]
+    pub session_capacity: Option<String>,
+    /// Fail an upstream call after this long, e.g. 30s [default: 30s]
+    #[arg(long, env = "ECGRID_GATEWAY_UPSTREAM_TIMEOUT", value_name = "DURATION")]
+    pub upstream_timeout: Option<String>,
+    /// Largest request body accepted, e.g. 1MiB, 512KiB, 65536 [default: 1MiB]
+    #[arg(long, env = "ECGRID_GATEWAY_MAX_BODY", value_name = "SIZE")]
+    pub max_body: Option<String>,
+    /// Log format [default: text]
+    #[arg(long, env = "ECGRID_GATEWAY_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// TOML file with any of the settings above (flags and env win)
+    #[arg(long, env = "ECGRID_GATEWAY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The TOML file: the same settings, snake_case or kebab-case keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    upstream: Option<String>,
+    sandbox: Option<bool>,
+    #[serde(alias = "allow-http-callbacks")]
+    allow_http_callbacks: Option<bool>,
+    #[serde(alias = "public-url")]
+    public_url: Option<String>,
+    #[serde(alias = "session-idle-timeout")]
+    session_idle_timeout: Option<String>,
+    #[serde(alias = "session-capacity")]
+    session_capacity: Option<u64>,
+    #[serde(alias = "upstream-timeout")]
+    upstream_timeout: Option<String>,
+    #[serde(alias = "max-body")]
+    max_body: Option<toml::Value>,
+    #[serde(alias = "log-format")]
+    log_format: Option<LogFormat>,
+}
+
+/// Where the gateway sends its REST calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upstream {
+    /// A REST v2 base URL.
+    Url(String),
+    /// The embedded sandbox, started in-process.
+    Sandbox {
+        /// Passed to the sandbox's URL rule.
+        allow_http_callbacks: bool,
+    },
+}
+
+/// The validated configuration of `serve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// The upstream.
+    pub upstream: Upstream,
+    /// Base URL for served WSDL addresses, without trailing slash.
+    pub public_url: Option<String>,
+    /// Session idle timeout.
+    pub session_idle_timeout: Duration,
+    /// Session capacity.
+    pub session_capacity: u64,
+    /// Upstream call timeout.
+    pub upstream_timeout: Duration,
+    /// Request body limit in bytes.
+    pub max_body: usize,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: DEFAULT_LISTEN.parse().expect("valid default"),
+            upstream: Upstream::Url(DEFAULT_UPSTREAM.to_string()),
+            public_url: None,
+            session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
+            session_capacity: DEFAULT_SESSION_CAPACITY,
+            upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A setting with a bad value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Where a value came from, for error messages.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Flag(&'a str),
+    File(&'a Path, &'a str),
+}
+
+impl std::fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Flag(flag) => write!(f, "--{flag}"),
+            Source::File(path, key) => write!(f, "'{key}' in {}", path.display()),
+        }
+    }
+}
+
+fn bad(source: Source<'_>, value: &str, why: &str) -> ConfigError {
+    ConfigError(format!("invalid value '{value}' for {source}: {why}"))
+}
+
+impl ServeArgs {
+    /// Validates the flags (and the `--config` file they name) into a
+    /// [`Config`].
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let path = self.config.as_deref().unwrap_or(Path::new(""));
+        let pick = |flag: &Option<String>, file_value: &Option<String>, name: &'static str| match (
+            flag, file_value,
+        ) {
+            (Some(v), _) => Some((v.clone(), Source::Flag(name))),
+            (None, Some(v)) => Some((v.clone(), Source::File(path, name))),
+            _ => None,
+        };
+        let mut config = Config::default();
+
+        if let Some((v, src)) = pick(&self.listen, &file.listen, "listen") {
+            config.listen = v
+                .trim()
+                .parse()
+                .map_err(|_| bad(src, &v, "expected IP:PORT, e.g. 127.0.0.1:8080"))?;
+        }
+        let sandbox = self.sandbox || file.sandbox.unwrap_or(false);
+        let allow_http = self.allow_http_callbacks || file.allow_http_callbacks.unwrap_or(false);
+        let upstream = pick(&self.upstream, &file.upstream, "upstream");
+        config.upstream = match (sandbox, upstream) {
+            (true, Some((v, src))) => {
+                return Err(ConfigError(format!(
+                    "{src} ('{v}') conflicts with --sandbox, which uses the embedded sandbox as the upstream; give one of them"
+                )))
+            }
+            (true, None) => Upstream::Sandbox {
+                allow_http_callbacks: allow_http,
+            },
+            (false, Some((v, src))) => Upstream::Url(parse_base_url(&v, src)?),
+            (false, None) => Upstream::Url(DEFAULT_UPSTREAM.to_string()),
+        };
+        if allow_http && !sandbox {
+            return Err(ConfigError(
+                "--allow-http-callbacks applies to the embedded sandbox only; add --sandbox".into(),
+            ));
+        }
+        if let Some((v, src)) = pick(&self.public_url, &file.public_url, "public-url") {
+            config.public_url = Some(parse_base_url(&v, src)?);
+        }
+        if let Some((v, src)) = pick(
+            &self.session_idle_timeout,
+            &file.session_idle_timeout,
+            "session-idle-timeout",
+        ) {
+            config.session_idle_timeout = parse_duration(&v, src)?;
+        }
+        let capacity = self
+            .session_capacity
+            .clone()
+            .map(|v| (v, Source::Flag("session-capacity")))
+            .or(file
+                .session_capacity
+                .map(|n| (n.to_string(), Source::File(path, "session-capacity"))));
+        if let Some((v, src)) = capacity {
+            config.session_capacity = match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(bad(
+                        src,
+                        &v,
+                        "expected a whole number of sessions, at least 1",
+                    ))
+                }
+            };
+        }
+        if let Some((v, src)) = pick(
+            &self.upstream_timeout,
+            &file.upstream_timeout,
+            "upstream-timeout",
+        ) {
+            config.upstream_timeout = parse_duration(&v, src)?;
+        }
+        let max_body = self
+            .max_body
+            .clone()
+            .map(|v| (v, Source::Flag("max-body")))
+            .or(file
+                .max_body
+                .as_ref()
+                .map(|v| match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .map(|v| (v, Source::File(path, "max-body"))));
+        if let Some((v, src)) = max_body {
+            config.max_body = parse_size(&v).ok_or_else(|| {
+                bad(
+                    src,
+                    &v,
+                    "expected a size of at least 1KiB, e.g. 1MiB, 512KiB or 65536",
+                )
+            })?;
+        }
+        config.log_format = self
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Text);
+        Ok(config)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "invalid value '{}' for --config: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        ConfigError(format!(
+            "invalid value '{}' for --config: {}",
+            path.display(),
+            e.to_string().trim()
+        ))
+    })
+}
+
+fn parse_duration(value: &str, source: Source<'_>) -> Result<Duration, ConfigError> {
+    match humantime::parse_duration(value.trim()) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(bad(source, value, "must be longer than zero")),
+        Err(e) => Err(bad(
+            source,
+            value,
+            &format!("{e}; expected e.g. 30s, 20m or 1h"),
+        )),
+    }
+}
+
+fn parse_base_url(value: &str, source: Source<'_>) -> Result<String, ConfigError> {
+    let url = url::Url::parse(value.trim()).map_err(|e| {
+        bad(
+            source,
+            value,
+            &format!("{e}; expected e.g. https://rest.ecgrid.io"),
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad(
+            source,
+            value,
+            "expected an http:// or https:// URL with a host",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            source,
+            value,
+            "a base URL cannot have a query or fragment",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// Parses `65536`, `64k`, `64KiB`, `1M`, `1MiB` (binary units); at least 1 KiB.
+fn parse_size(value: &str) -> Option<usize> {
+    let v = value.trim();
+    let digits_end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (number, unit) = v.split_at(digits_end);
+    let number: usize = number.parse().ok()?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    number.checked_mul(factor).filter(|&n| n >= 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let config = ServeArgs::default().resolve().unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.max_body, 1024 * 1024);
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        let args = ServeArgs {
+            session_idle_timeout: Some("soon".into()),
+            ..Default::default()
+        };
+        let err = args.resolve().unwrap_err().0;
+        assert!(
+            err.starts_with("invalid value 'soon' for --session-idle-timeout"),
+            "{err}"
+        );
+        for (args, flag) in [
+            (
+                ServeArgs {
+                    listen: Some("nope".into()),
+                    ..Default::default()
+                },
+                "--listen",
+            ),
+            (
+                ServeArgs {
+                    upstream: Some("ftp://x".into()),
+                    ..Default::default()
+                },
+                "--upstream",
+            ),
+            (
+                ServeArgs {
+                    max_body: Some("12".into()),
+                    ..Default::default()
+                },
+                "--max-body",
+            ),
+            (
+                ServeArgs {
+                    session_capacity: Some("0".into()),
+                    ..Default::default()
+                },
+                "--session-capacity",
+            ),
+            (
+                ServeArgs {
+                    upstream_timeout: Some("0s".into()),
+                    ..Default::default()
+                },
+                "--upstream-timeout",
+            ),
+        ] {
+            let err = args.resolve().unwrap_err().0;
+            assert!(err.contains(flag), "{err}");
+        }
+    }
+
+    #[test]
+    fn sandbox_conflicts_with_upstream_and_owns_http_callbacks() {
+        let args = ServeArgs {
+            sandbox: true,
+            upstream: Some("http://x".into()),
+            ..Default::default()
+        };
+        assert!(args
+            .resolve()
+            .unwrap_err()
+            .0
+            .contains("conflicts with --sandbox"));
+        let args = ServeArgs {
+            allow_http_callbacks: true,
+            ..Default::default()
+        };
+        assert!(args.resolve().unwrap_err().0.contains("add --sandbox"));
+        let args = ServeArgs {
+            sandbox: true,
+            allow_http_callbacks: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            args.resolve().unwrap().upstream,
+            Upstream::Sandbox {
+                allow_http_callbacks: true
+            }
+        );
+    }
+
+    #[test]
+    fn file_values_apply_under_flags_and_errors_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gw.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9999\"\nmax-body = \"2MiB\"\nsession_idle_timeout = \"5m\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            session_idle_timeout: Some("1m".into()),
+            ..Default::default()
+        };
+        let config = args.resolve().unwrap();
+        assert_eq!(config.listen.port(), 9999);
+        assert_eq!(config.max_body, 2 * 1024 * 1024);
+        assert_eq!(config.session_idle_timeout, Duration::from_secs(60));
+
+        std::fs::write(&path, "upstream_timeout = \"forever\"\n").unwrap();
+        let err = ServeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err()
+        .0;
+        assert!(err.contains("'upstream-timeout' in"), "{err}");
+        std::fs::write(&path, "colour = \"blue\"\n").unwrap();
+        let err = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err()
+        .0;
+        assert!(err.contains("unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn sizes_and_urls() {
+        assert_eq!(parse_size("65536"), Some(65536));
+        assert_eq!(parse_size("512KiB"), Some(512 * 1024));
+        assert_eq!(parse_size("1M"), Some(1024 * 1024));
+        assert_eq!(parse_size("1 xb"), None);
+        assert_eq!(parse_size("10"), None);
+        assert_eq!(
+            parse_base_url("https://gw.example.com/", Source::Flag("public-url")).unwrap(),
+            "https://gw.example.com"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! What every operation works with: the REST client, the session store, the
+//! clock, and the rules that turn a SessionID into a REST credential.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::rest::{Auth, RestClient, RestError};
+use crate::session::{redact_text, Session, SessionId, SessionStore};
+use crate::soap::Fault;
+
+/// Where operations read the time from (fixed in snapshot tests).
+pub type Clock = fn() -> OffsetDateTime;
+
+/// A bearer token this close to expiry is refreshed before use.
+const REFRESH_MARGIN: time::Duration = time::Duration::seconds(30);
+
+/// Shared state of the gateway's operations.
+#[derive(Clone)]
+pub struct Context {
+    /// The upstream REST client.
+    pub rest: RestClient,
+    /// SessionID → credential.
+    pub sessions: SessionStore,
+    /// The clock.
+    pub clock: Clock,
+}
+
+/// Who a SessionID parameter stands for.
+enum Caller {
+    /// A session this gateway minted.
+    Session(SessionId, Arc<Session>),
+    /// Anything else: passed upstream as an API key (ECGridOS accepts a
+    /// user's API key in place of a SessionID).
+    ApiKey(String),
+}
+
+impl Context {
+    /// The current time.
+    pub fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+
+    /// The session behind a SessionID this gateway minted, if it is live.
+    pub async fn session(&self, session_id: &str) -> Option<(SessionId, Arc<Session>)> {
+        let id = SessionId::parse(session_id)?;
+        self.sessions.get(id).await.map(|s| (id, s))
+    }
+
+    async fn caller(&self, session_id: &str) -> Result<Caller, Fault> {
+        let session_id = session_id.trim();
+        if session_id.is_empty() {
+            return Err(Fault::authentication(
+                "SessionID is required; call Login first (or pass your API key as the SessionID)",
+            ));
+        }
+        Ok(match self.session(session_id).await {
+            Some((id, session)) => Caller::Session(id, session),
+            None => Caller::ApiKey(session_id.to_string()),
+        })
+    }
+
+    /// Runs a REST call as the caller behind `session_id`.
+    ///
+    /// A gateway session uses its bearer token, refreshed first when it is
+    /// about to expire, and refreshed and retried once when the upstream
+    /// answers 401; a token that cannot be refreshed ends the session with an
+    /// Authentication fault so the client logs in again. Any other SessionID
+    /// is sent as `X-API-Key`, and the upstream decides.
+    pub async fn call_as<T, F, Fut>(&self, session_id: Option<&str>, call: F) -> Result<T, Fault>
+    where
+        F: Fn(Auth) -> Fut,
+        Fut: Future<Output = Result<T, RestError>>,
+    {
+        match self.caller(session_id.unwrap_or_default()).await? {
+            Caller::ApiKey(key) => {
+                let shown = redact_text(&key);
+                call(Auth::ApiKey(key)).await.map_err(|err| {
+                    if err.is_unauthorized() {
+                        tracing::info!(session = %shown, "unknown SessionID refused upstream as API key");
+                        Fault::authentication(
+                            "SessionID is not valid or has expired, and the upstream did not accept it as an API key; call Login again",
+                        )
+                    } else {
+                        err.into_fault()
+                    }
+                })
+            }
+            Caller::Session(id, mut session) => {
+                if expires_soon(&session, self.now()) {
+                    session = self.refresh(id, &session).await?;
+                }
+                match call(Auth::Bearer(session.token.to_string())).await {
+                    Err(err) if err.is_unauthorized() => {
+                        let session = self.refresh(id, &session).await?;
+                        call(Auth::Bearer(session.token.to_string()))
+                            .await
+                            .map_err(|err| self.end_on_unauthorized(id, err))
+                    }
+                    other => other.map_err(RestError::into_fault),
+                }
+            }
+        }
+    }
+
+    fn end_on_unauthorized(&self, id: SessionId, err: RestError) -> Fault {
+        if err.is_unauthorized() {
+            let sessions = self.sessions.clone();
+            tokio::spawn(async move { sessions.remove(id).await });
+            Fault::authentication("the session is no longer valid upstream; call Login again")
+        } else {
+            err.into_fault()
+        }
+    }
+
+    /// Swaps the session's token for a fresh one, or ends the session.
+    async fn refresh(&self, id: SessionId, session: &Session) -> Result<Arc<Session>, Fault> {
+        match self.rest.refresh(&session.token).await {
+            Ok(fresh) => {
+                tracing::info!(session = %id.redacted(), "bearer token refreshed");
+                let renewed = Session {
+                    token: fresh.token.into(),
+                    expires_at: fresh.expires_at,
+                    user_id: fresh.user_id.unwrap_or(session.user_id),
+                    login: session.login.clone(),
+                    created: session.created,
+                };
+                self.sessions.insert(id, renewed.clone()).await;
+                Ok(Arc::new(renewed))
+            }
+            Err(
+                err @ RestError::Status {
+                    status: 400..=499, ..
+                },
+            ) => {
+                tracing::info!(session = %id.redacted(), status = err.status(), "token refresh refused; session ended");
+                self.sessions.remove(id).await;
+                Err(Fault::authentication(
+                    "the session has expired and could not be renewed; call Login again",
+                ))
+            }
+            Err(err) => Err(err.into_fault()),
+        }
+    }
+}
+
+fn expires_soon(session: &Session, now: OffsetDateTime) -> bool {
+    session
+        .expires_at
+        .is_some_and(|at| at - REFRESH_MARGIN <= now)
+}

@@ -1,0 +1,101 @@
+//! `WhoAmI(SessionID)` → `GET /v2/users/me` → `SessionInfo`.
+//!
+//! `SessionInfo` is written in the WSDL's element order. Fields REST does
+//! not have get the neutral value a .NET service writes for them
+//! (`SessionEventID` 0, `TimeZoneOffset` 0); `LastLogin` is the time the
+//! gateway session was created (or the upstream's `lastLogin` for an API
+//! key), `OpenSessions` is 1 for a gateway session, and `TimeOut` is the
+//! session idle timeout in minutes.
+
+use time::OffsetDateTime;
+
+use crate::domain::AuthLevel;
+use crate::rest::auth::MeData;
+use crate::rest::Auth;
+use crate::soap::writer::{WriteBody, XmlWriter};
+use crate::soap::{Fault, Params};
+
+use super::{Context, Operation};
+
+/// Written in `SessionInfo/ECGridOSVersion`.
+pub const GATEWAY_VERSION: &str = concat!("ecgrid-gateway ", env!("CARGO_PKG_VERSION"));
+
+/// A `WhoAmI` request.
+pub struct WhoAmI {
+    session_id: Option<String>,
+}
+
+/// `WhoAmIResult` (`SessionInfo`).
+pub struct WhoAmIResponse {
+    session_id: String,
+    me: MeData,
+    auth_level: AuthLevel,
+    last_login: Option<OffsetDateTime>,
+    open_sessions: i16,
+    timeout_minutes: i16,
+}
+
+impl Operation for WhoAmI {
+    const NAME: &'static str = "WhoAmI";
+    type Response = WhoAmIResponse;
+
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        Ok(WhoAmI {
+            session_id: params.get("SessionID").map(str::to_string),
+        })
+    }
+
+    async fn call(self, ctx: &Context) -> Result<WhoAmIResponse, Fault> {
+        let session_id = self.session_id.unwrap_or_default();
+        let me = ctx
+            .call_as(Some(&session_id), |auth: Auth| {
+                let rest = ctx.rest.clone();
+                async move { rest.me(&auth).await }
+            })
+            .await?;
+        let auth_level = match me.auth_level.as_deref() {
+            None | Some("") => AuthLevel::General,
+            Some(name) => name.parse().map_err(|e| {
+                Fault::server(format!(
+                    "upstream users/me sent an authLevel the WSDL cannot carry: {e}"
+                ))
+            })?,
+        };
+        let session = ctx.session(&session_id).await;
+        let timeout_minutes =
+            (ctx.sessions.idle_timeout().as_secs() / 60).min(i16::MAX as u64) as i16;
+        Ok(WhoAmIResponse {
+            last_login: session.as_ref().map(|(_, s)| s.created).or(me.last_login),
+            open_sessions: i16::from(session.is_some()),
+            session_id,
+            me,
+            auth_level,
+            timeout_minutes,
+        })
+    }
+}
+
+impl WriteBody for WhoAmIResponse {
+    fn write_body(&self, w: &mut XmlWriter) {
+        let me = &self.me;
+        w.start("WhoAmIResult");
+        w.text("ECGridOSVersion", GATEWAY_VERSION);
+        w.text("SessionID", &self.session_id);
+        w.value("SessionEventID", 0);
+        w.value("UserID", me.user_id);
+        w.opt_text("LoginName", me.login.as_deref());
+        w.opt_text("FirstName", me.first_name.as_deref());
+        w.opt_text("LastName", me.last_name.as_deref());
+        w.opt_text("Company", me.company.as_deref());
+        w.opt_text("EMail", me.email.as_deref());
+        w.opt_text("Phone", me.phone.as_deref());
+        w.value("TimeZoneOffset", 0);
+        w.value("AuthLevel", self.auth_level);
+        w.datetime("LastLogin", self.last_login);
+        w.value("OpenSessions", self.open_sessions);
+        w.value("TimeOut", self.timeout_minutes);
+        w.value("NetworkID", me.network_id);
+        w.value("MailboxID", me.mailbox_id);
+        w.end("WhoAmIResult");
+    }
+}

@@ -1,0 +1,14 @@
+//! Typed client for the ECGrid REST v2 API (the contract is `docs/REST.md`).
+//!
+//! One shared [`RestClient`] (rustls, pooled, connect and request timeouts)
+//! makes every upstream call. The `{success, data, errorCode, message}`
+//! envelope is decoded in one place ([`client`]), and every failure becomes a
+//! [`RestError`] that maps onto a SOAP fault by DESIGN.md rule 4 ([`error`]).
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod timestamp;
+
+pub use client::{Auth, RestClient};
+pub use error::RestError;

@@ -1,0 +1,337 @@
+//! The HTTP surface: the two ECGridOS endpoint paths (SOAP `POST`, `?WSDL`,
+//! the coverage page), `/healthz`, request ids and the per-request span.
+//!
+//! Every answer that is not a success is a SOAP fault (never an HTML error
+//! page): 405 for other methods on an endpoint, 404 for other paths, 413 for
+//! a body over `--max-body`, 415 for a content type that is not SOAP.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tracing::{field, Instrument};
+
+use crate::coverage;
+use crate::ops::{self, Context};
+use crate::soap::{
+    read_envelope, write_fault, write_response, Fault, Limits, ServiceNs, SoapVersion,
+};
+use crate::wsdl;
+
+/// One of the two ECGridOS endpoint paths the gateway serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/v4.1/prod/ECGridOS.asmx`, namespace `https://os.ecgrid.io/`.
+    V41,
+    /// `/v3.2/prod/ecgridos.asmx`, namespace `http://ecgridos.net/`.
+    V32,
+}
+
+impl Endpoint {
+    /// Both endpoints.
+    pub const ALL: [Endpoint; 2] = [Endpoint::V41, Endpoint::V32];
+
+    /// The canonical path.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Endpoint::V41 => "/v4.1/prod/ECGridOS.asmx",
+            Endpoint::V32 => "/v3.2/prod/ecgridos.asmx",
+        }
+    }
+
+    /// The endpoint's service namespace.
+    pub const fn namespace(self) -> ServiceNs {
+        match self {
+            Endpoint::V41 => ServiceNs::V41,
+            Endpoint::V32 => ServiceNs::V32,
+        }
+    }
+
+    /// The endpoint at `path` (case-insensitive).
+    pub fn from_path(path: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|e| e.path().eq_ignore_ascii_case(path))
+    }
+}
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The operations' context.
+    pub ctx: Context,
+    /// Configured base URL for WSDL addresses.
+    pub public_url: Option<Arc<str>>,
+    /// Request body limit in bytes.
+    pub max_body: usize,
+    /// Envelope reader limits.
+    pub limits: Limits,
+}
+
+/// The gateway's router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(handle)
+        .with_state(state)
+}
+
+async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let request_id = request_id(request.headers());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        op = field::Empty,
+        soap_version = field::Empty,
+        ns = field::Empty,
+        upstream_status = field::Empty,
+        upstream_ms = field::Empty,
+    );
+    let started = Instant::now();
+    let mut response = route(state, request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        )
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+async fn route(state: AppState, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let Some(endpoint) = Endpoint::from_path(&path) else {
+        let fault = Fault::invalid(format!(
+            "no ECGridOS endpoint at {path}; the gateway serves {} and {}",
+            Endpoint::V41.path(),
+            Endpoint::V32.path()
+        ))
+        .with_status(StatusCode::NOT_FOUND);
+        return fault_response(SoapVersion::V11, &fault);
+    };
+    match *request.method() {
+        Method::POST => soap_post(state, endpoint, request).await,
+        Method::GET | Method::HEAD => {
+            let wants_wsdl = request
+                .uri()
+                .query()
+                .is_some_and(|q| q.split('&').any(|p| p.eq_ignore_ascii_case("wsdl")));
+            let base = base_url(&state, request.headers());
+            if wants_wsdl {
+                (
+                    [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+                    wsdl::render(endpoint, &base),
+                )
+                    .into_response()
+            } else {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    coverage::page(endpoint, &base),
+                )
+                    .into_response()
+            }
+        }
+        ref other => {
+            let fault = Fault::invalid(format!(
+                "method {other} is not allowed on {}; POST a SOAP envelope, or GET ?WSDL",
+                endpoint.path()
+            ))
+            .with_status(StatusCode::METHOD_NOT_ALLOWED);
+            let mut response = fault_response(SoapVersion::V11, &fault);
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+            response
+        }
+    }
+}
+
+async fn soap_post(state: AppState, endpoint: Endpoint, request: Request) -> Response {
+    let version = match content_type_version(request.headers()) {
+        Ok(v) => v,
+        Err(fault) => return fault_response(SoapVersion::V11, &fault),
+    };
+    let body = match read_body(request.into_body(), state.max_body).await {
+        Ok(body) => body,
+        Err(fault) => return fault_response(version, &fault),
+    };
+    let envelope = match read_envelope(&body, Some(version), &state.limits) {
+        Ok(envelope) => envelope,
+        Err(fault) => {
+            tracing::info!(fault = %fault.message, "request refused");
+            return fault_response(version, &fault);
+        }
+    };
+    let namespace = envelope.namespace.unwrap_or(endpoint.namespace()).uri();
+    let span = tracing::Span::current();
+    span.record("op", envelope.operation.as_str());
+    span.record("soap_version", envelope.version.label());
+    span.record("ns", namespace);
+
+    let Some(spec) = ops::find(&envelope.operation) else {
+        let fault = Fault::unsupported_operation(&envelope.operation);
+        return fault_response(envelope.version, &fault);
+    };
+    match (spec.handler)(&state.ctx, &envelope.params).await {
+        Ok(body) => {
+            let xml = write_response(envelope.version, namespace, spec.name, &*body);
+            (
+                [(header::CONTENT_TYPE, envelope.version.content_type())],
+                xml,
+            )
+                .into_response()
+        }
+        Err(fault) => {
+            tracing::info!(fault = %fault.message, code = fault.error_code.as_str(), "operation fault");
+            fault_response(envelope.version, &fault)
+        }
+    }
+}
+
+/// The SOAP version a `Content-Type` announces, or a 415 fault.
+fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = value.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("text/xml") {
+        Ok(SoapVersion::V11)
+    } else if mime.eq_ignore_ascii_case("application/soap+xml") {
+        Ok(SoapVersion::V12)
+    } else {
+        let shown = if value.is_empty() { "none" } else { value };
+        Err(Fault::invalid(format!(
+            "unsupported Content-Type '{shown}'; send text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"
+        ))
+        .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE))
+    }
+}
+
+/// Reads at most `limit` bytes of body, or a 413 fault.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Fault> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Fault::invalid(format!(
+            "request body is larger than the gateway's limit of {limit} bytes (--max-body)"
+        ))
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    })
+}
+
+fn fault_response(version: SoapVersion, fault: &Fault) -> Response {
+    (
+        fault.http_status,
+        [(header::CONTENT_TYPE, version.content_type())],
+        write_fault(version, fault),
+    )
+        .into_response()
+}
+
+/// The base URL clients reach the gateway at: `--public-url`, else the
+/// request's `Host` (with `X-Forwarded-Proto` when a proxy set it).
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| is_plausible_host(h))
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// A Host header is echoed into the WSDL, so only host[:port] characters pass.
+fn is_plausible_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+/// The request's `X-Request-Id` when it is a short token, else a new one.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let mut bytes = [0u8; 8];
+            // A failed draw leaves zeros: the id is for correlation only.
+            let _ = getrandom::getrandom(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_paths_are_case_insensitive() {
+        assert_eq!(
+            Endpoint::from_path("/V4.1/PROD/ecgridos.ASMX"),
+            Some(Endpoint::V41)
+        );
+        assert_eq!(
+            Endpoint::from_path("/v3.2/prod/ECGridOS.asmx"),
+            Some(Endpoint::V32)
+        );
+        assert_eq!(Endpoint::from_path("/v4.1/prod/other.asmx"), None);
+    }
+
+    #[test]
+    fn content_types() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        assert_eq!(content_type_version(&h).unwrap(), SoapVersion::V11);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/soap+xml;charset=UTF-8;action=\"x\""),
+        );
+        assert_eq!(content_type_version(&h).unwrap(), SoapVersion::V12);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let fault = content_type_version(&h).unwrap_err();
+        assert_eq!(fault.http_status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(fault.message.contains("'application/json'"));
+    }
+
+    #[test]
+    fn request_ids_are_kept_when_sane() {
+        let mut h = HeaderMap::new();
+        h.insert("x-request-id", HeaderValue::from_static("abc-123"));
+        assert_eq!(request_id(&h), "abc-123");
+        h.insert("x-request-id", HeaderValue::from_static("<script>"));
+        assert_eq!(request_id(&h).len(), 16);
+    }
+}

@@ -1,0 +1,236 @@
+//! SessionIDs and the store that maps them to REST credentials.
+//!
+//! `Login` mints a [`SessionId`]: 128 bits from the OS CSPRNG, written as an
+//! uppercase GUID like ECGridOS's. The [`SessionStore`] (moka) keeps
+//! SessionID → [`Session`] (the REST bearer token and its expiry, plus who
+//! logged in) with an idle timeout, as ECGridOS sessions expire when idle,
+//! and a capacity bound. Keys are stored as `u128`, not text, to keep a
+//! million sessions small.
+//!
+//! A SessionID is a secret: its `Debug` and [`SessionId::redacted`] forms
+//! show only the first four hex digits, and nothing here logs a token.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use time::OffsetDateTime;
+
+/// A gateway SessionID: 128 random bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId(u128);
+
+impl SessionId {
+    /// A new SessionID from the OS CSPRNG.
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut bytes = [0u8; 16];
+        getrandom::getrandom(&mut bytes)?;
+        Ok(SessionId(u128::from_be_bytes(bytes)))
+    }
+
+    /// Reads a GUID (`XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`, any case,
+    /// optionally in braces). Anything else is not a SessionID this gateway
+    /// minted (it may be an API key).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let text = text
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(text);
+        let bytes = text.as_bytes();
+        if bytes.len() != 36 {
+            return None;
+        }
+        let mut value: u128 = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if b != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let digit = (b as char).to_digit(16)?;
+            value = (value << 4) | u128::from(digit);
+        }
+        Some(SessionId(value))
+    }
+
+    /// The first four hex digits and an ellipsis: safe for logs.
+    pub fn redacted(&self) -> String {
+        format!("{:04X}…", (self.0 >> 112) as u16)
+    }
+}
+
+impl fmt::Display for SessionId {
+    /// The full uppercase GUID, for the `LoginResult` only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        write!(
+            f,
+            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+            (v >> 96) as u32,
+            (v >> 80) as u16,
+            (v >> 64) as u16,
+            (v >> 48) as u16,
+            v & 0xFFFF_FFFF_FFFF
+        )
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({})", self.redacted())
+    }
+}
+
+/// A SessionID text as it may appear in logs: the first four characters.
+pub fn redact_text(text: &str) -> String {
+    let shown: String = text.chars().take(4).collect();
+    if text.chars().count() > 4 {
+        format!("{shown}…")
+    } else {
+        "…".to_string()
+    }
+}
+
+/// What the gateway remembers about a logged-in session.
+#[derive(Clone)]
+pub struct Session {
+    /// The REST bearer token.
+    pub token: Arc<str>,
+    /// When the token expires (UTC), if the upstream said.
+    pub expires_at: Option<OffsetDateTime>,
+    /// The REST user id.
+    pub user_id: i32,
+    /// The login name used.
+    pub login: Arc<str>,
+    /// When `Login` created the session.
+    pub created: OffsetDateTime,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("user_id", &self.user_id)
+            .field("created", &self.created)
+            .finish()
+    }
+}
+
+/// SessionID → [`Session`], with idle expiry and a capacity bound.
+#[derive(Clone)]
+pub struct SessionStore {
+    cache: Cache<u128, Arc<Session>>,
+    idle_timeout: Duration,
+}
+
+impl SessionStore {
+    /// A store whose sessions expire after `idle_timeout` without use and
+    /// that holds at most `capacity` sessions (least recently used go first).
+    pub fn new(idle_timeout: Duration, capacity: u64) -> Self {
+        SessionStore {
+            cache: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_idle(idle_timeout)
+                .build(),
+            idle_timeout,
+        }
+    }
+
+    /// The idle timeout sessions were configured with.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    /// Remembers a session under `id` (replacing any previous one).
+    pub async fn insert(&self, id: SessionId, session: Session) {
+        self.cache.insert(id.0, Arc::new(session)).await;
+    }
+
+    /// The session for `id`, refreshing its idle timer.
+    pub async fn get(&self, id: SessionId) -> Option<Arc<Session>> {
+        self.cache.get(&id.0).await
+    }
+
+    /// Forgets `id`; returns the session it held.
+    pub async fn remove(&self, id: SessionId) -> Option<Arc<Session>> {
+        self.cache.remove(&id.0).await
+    }
+
+    /// Approximate number of live sessions.
+    pub fn len(&self) -> u64 {
+        self.cache.entry_count()
+    }
+
+    /// True when no session is live (approximate, like [`Self::len`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs moka's pending maintenance (expiry, eviction) now; tests and
+    /// benchmarks use it to get exact counts.
+    pub async fn run_pending_tasks(&self) {
+        self.cache.run_pending_tasks().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guid_round_trip_uppercase_and_braces() {
+        let id = SessionId::generate().unwrap();
+        let text = id.to_string();
+        assert_eq!(text.len(), 36);
+        assert_eq!(text, text.to_uppercase());
+        assert_eq!(SessionId::parse(&text), Some(id));
+        assert_eq!(SessionId::parse(&text.to_lowercase()), Some(id));
+        assert_eq!(SessionId::parse(&format!("{{{text}}}")), Some(id));
+        assert_eq!(SessionId::parse("demo-api-key"), None);
+        assert_eq!(
+            SessionId::parse("A1B2C3D4-E5F6-7890-ABCD-EF123456789G"),
+            None
+        );
+        assert_eq!(
+            SessionId::parse("A1B2C3D4xE5F6-7890-ABCD-EF1234567890"),
+            None
+        );
+        assert_ne!(SessionId::generate().unwrap(), id);
+    }
+
+    #[test]
+    fn redacted_forms_hide_all_but_four_digits() {
+        let id = SessionId::parse("A1B2C3D4-E5F6-7890-ABCD-EF1234567890").unwrap();
+        assert_eq!(id.redacted(), "A1B2…");
+        assert_eq!(format!("{id:?}"), "SessionId(A1B2…)");
+        assert_eq!(redact_text("demo-api-key"), "demo…");
+        assert_eq!(redact_text("abc"), "…");
+    }
+
+    #[tokio::test]
+    async fn store_insert_get_remove_and_capacity() {
+        let store = SessionStore::new(Duration::from_secs(60), 2);
+        let session = Session {
+            token: "t".into(),
+            expires_at: None,
+            user_id: 1,
+            login: "demo".into(),
+            created: OffsetDateTime::now_utc(),
+        };
+        let ids: Vec<_> = (0..3).map(|_| SessionId::generate().unwrap()).collect();
+        for id in &ids {
+            store.insert(*id, session.clone()).await;
+        }
+        store.run_pending_tasks().await;
+        assert!(store.len() <= 2, "capacity bound holds: {}", store.len());
+        let id = SessionId::generate().unwrap();
+        store.insert(id, session.clone()).await;
+        assert_eq!(store.get(id).await.unwrap().user_id, 1);
+        assert!(store.remove(id).await.is_some());
+        assert!(store.get(id).await.is_none());
+    }
+}

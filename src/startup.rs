@@ -1,0 +1,185 @@
+//! Putting the gateway together: the REST client, the session store, the
+//! optional in-process sandbox, the router and the listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, Upstream};
+use crate::ops::{Clock, Context};
+use crate::rest::RestClient;
+use crate::sandbox::{self, SandboxConfig, SandboxHandle};
+use crate::server::{router, AppState};
+use crate::session::SessionStore;
+use crate::soap::Limits;
+
+/// A running gateway (and its sandbox, with `--sandbox`).
+pub struct Gateway {
+    addr: SocketAddr,
+    sandbox: Option<SandboxHandle>,
+    upstream: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Gateway {
+    /// The address the gateway listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` of the gateway.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The upstream base URL in use.
+    pub fn upstream(&self) -> &str {
+        &self.upstream
+    }
+
+    /// The in-process sandbox, with `--sandbox`.
+    pub fn sandbox(&self) -> Option<&SandboxHandle> {
+        self.sandbox.as_ref()
+    }
+
+    /// The one line printed on start.
+    pub fn banner(&self) -> String {
+        let endpoints = "SOAP endpoints /v4.1/prod/ECGridOS.asmx and /v3.2/prod/ecgridos.asmx";
+        match &self.sandbox {
+            Some(_) => format!(
+                "ecgrid-gateway listening on {} ({endpoints}); upstream: embedded sandbox at {} (demo account: login {}, password {}, API key {})",
+                self.base_url(),
+                self.upstream,
+                sandbox::DEMO_LOGIN,
+                sandbox::DEMO_PASSWORD,
+                sandbox::DEMO_API_KEY
+            ),
+            None => format!(
+                "ecgrid-gateway listening on {} ({endpoints}); upstream: {}",
+                self.base_url(),
+                self.upstream
+            ),
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish, then stops the
+    /// sandbox (which finishes or reports its in-flight deliveries).
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "gateway server ended with an error"),
+            Err(e) => tracing::warn!(error = %e, "gateway server task failed"),
+        }
+        if let Some(sandbox) = self.sandbox.take() {
+            let report = sandbox.shutdown().await;
+            tracing::info!(?report, "sandbox stopped");
+        }
+    }
+}
+
+/// The operations' context for an upstream.
+pub fn context(upstream: &str, config: &Config, clock: Clock) -> Result<Context, String> {
+    Ok(Context {
+        rest: RestClient::new(upstream, config.upstream_timeout)?,
+        sessions: SessionStore::new(config.session_idle_timeout, config.session_capacity),
+        clock,
+    })
+}
+
+/// Starts the gateway on `listener` (and the sandbox with `--sandbox`).
+pub async fn start(config: &Config, listener: TcpListener) -> Result<Gateway, String> {
+    start_with_clock(config, listener, time::OffsetDateTime::now_utc).await
+}
+
+/// [`start`] with a chosen clock (snapshot tests freeze it).
+pub async fn start_with_clock(
+    config: &Config,
+    listener: TcpListener,
+    clock: Clock,
+) -> Result<Gateway, String> {
+    let (upstream, sandbox) = match &config.upstream {
+        Upstream::Url(url) => (url.clone(), None),
+        Upstream::Sandbox {
+            allow_http_callbacks,
+        } => {
+            let sandbox_listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+            let handle = sandbox::start(
+                sandbox_listener,
+                SandboxConfig {
+                    allow_http_callbacks: *allow_http_callbacks,
+                    ..SandboxConfig::default()
+                },
+            )
+            .await
+            .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+            (handle.base_url(), Some(handle))
+        }
+    };
+    let state = AppState {
+        ctx: context(&upstream, config, clock)?,
+        public_url: config.public_url.as_deref().map(Arc::from),
+        max_body: config.max_body,
+        limits: Limits::default(),
+    };
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listen address: {e}"))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Gateway {
+        addr,
+        sandbox,
+        upstream,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// `ecgrid-gateway serve`: bind, print the banner, serve until Ctrl-C or
+/// SIGTERM, shut down gracefully.
+pub async fn run(config: Config) -> Result<(), String> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {} (--listen): {e}", config.listen))?;
+    let gateway = start(&config, listener).await?;
+    println!("{}", gateway.banner());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    gateway.shutdown().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
