@@ -1,6 +1,32 @@
 //! ecgrid-gateway: a SOAP-to-REST compatibility gateway for ECGridOS clients.
 //!
-//! (Crate documentation is written out as the modules land; see ARCHITECTURE.md.)
+//! Thousands of EDI integrations still speak SOAP to ECGridOS
+//! (`/v4.1/prod/ECGridOS.asmx`). This crate answers them: a legacy client
+//! changes only the host of its endpoint URL, and every call it makes is
+//! translated into ECGrid REST v2 calls and answered in the SOAP it expects.
+//!
+//! # How a request flows
+//!
+//! 1. [`server`] (axum) takes the HTTP request on one of the two endpoint
+//!    paths, gives it a request id and a tracing span, checks the content
+//!    type and the body limit.
+//! 2. [`soap::envelope`] reads the envelope in one streaming quick-xml pass
+//!    (DOCTYPE refused, depth bounded) into an operation name and flat
+//!    [`soap::Params`].
+//! 3. [`ops`] looks the operation up in its one table
+//!    ([`ops::OPERATIONS`]); the operation parses its request struct, and
+//!    through [`ops::Context`] turns the SessionID into a REST credential
+//!    ([`session`]: moka, SessionID → bearer token) and calls REST v2
+//!    ([`rest`]).
+//! 4. The operation's response struct writes itself in the WSDL's element
+//!    order; [`soap::writer`] wraps it in an ASMX-shaped envelope of the
+//!    request's SOAP version and namespace.
+//!
+//! Errors anywhere are one type, [`soap::Fault`], written as a SOAP 1.1 or
+//! 1.2 fault. The embedded [`sandbox`] emulates the REST v2 endpoints the
+//! gateway uses (with real webhook delivery), so the gateway runs, and its
+//! tests run, with no ECGrid account. [`config`] and [`startup`] put it all
+//! together; [`telemetry`] sets up logging, which never carries secrets.
 
 pub mod config;
 pub mod coverage;
