@@ -233,7 +233,10 @@ mod tests {
     fn unknown_value_names_type_and_accepted_values() {
         let err = "Sometimes".parse::<HttpAuthType>().unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("'Sometimes' is not a valid HTTPAuthType"), "{text}");
+        assert!(
+            text.contains("'Sometimes' is not a valid HTTPAuthType"),
+            "{text}"
+        );
         assert!(text.contains("None, Basic, Digest, Certificate"), "{text}");
     }
 

@@ -33,7 +33,8 @@ pub(crate) struct Sessions {
 impl Sessions {
     fn purge(&mut self, grace: Duration) {
         let now = Instant::now();
-        self.tokens.retain(|_, s| s.expires + grace > now);
+        self.tokens
+            .retain(|_, s| refreshable(s.expires, grace, now));
         if self.tokens.len() >= MAX_SESSIONS {
             if let Some(oldest) = self
                 .tokens
@@ -45,6 +46,11 @@ impl Sessions {
             }
         }
     }
+}
+
+/// True while a token that expires at `expires` may still be refreshed.
+fn refreshable(expires: Instant, grace: Duration, now: Instant) -> bool {
+    expires.checked_add(grace).map_or(true, |t| t > now)
 }
 
 /// Who is calling.
@@ -123,9 +129,7 @@ impl Shared {
         let token = new_token()?;
         let ttl = self.config.token_ttl;
         let expires_at = OffsetDateTime::now_utc().saturating_add(ttl_as_time(ttl));
-        let expires = Instant::now()
-            .checked_add(ttl)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(10 * 365 * 86_400));
+        let expires = super::delivery::later(ttl);
         let mut sessions = lock(&self.sessions);
         sessions.purge(self.config.refresh_grace);
         sessions.tokens.insert(
@@ -198,7 +202,7 @@ pub(crate) async fn refresh(
         let mut sessions = lock(&s.sessions);
         let now = Instant::now();
         match sessions.tokens.get(token.trim()) {
-            Some(sess) if sess.expires + s.config.refresh_grace > now => {
+            Some(sess) if refreshable(sess.expires, s.config.refresh_grace, now) => {
                 let account = sess.account;
                 sessions.tokens.remove(token.trim());
                 account

@@ -46,6 +46,14 @@ pub fn backoff_delay(policy: &DeliveryPolicy, failure: u32, unit: f64) -> Durati
     }
 }
 
+/// `now + d`, saturating at a far-future instant instead of overflowing.
+pub(crate) fn later(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
 /// What is needed to attempt one delivery (copied out of the store).
 pub(crate) struct AttemptJob {
     pub event_id: i64,
@@ -184,7 +192,7 @@ pub(crate) async fn attempt(
         }
     };
     // reqwest's timeout covers the body too; this outer bound is a backstop.
-    match tokio::time::timeout(timeout + Duration::from_secs(1), work).await {
+    match tokio::time::timeout(timeout.saturating_add(Duration::from_secs(1)), work).await {
         Ok(o) => o,
         Err(_) => Outcome {
             at,
@@ -308,7 +316,7 @@ pub(crate) fn apply_outcome(
         Some(d) => {
             let freq = Duration::from_secs(u64::from(cb.map(|c| c.2).unwrap_or(0)));
             let d = d.max(freq);
-            e.next_due = Instant::now() + d;
+            e.next_due = later(d);
             e.next_attempt = Some(
                 OffsetDateTime::now_utc()
                     .saturating_add(time::Duration::try_from(d).unwrap_or(time::Duration::MAX)),
@@ -440,7 +448,7 @@ pub(crate) async fn run_worker(
     // Shutdown: let in-flight attempts finish within the grace period.
     let in_flight = set.len();
     let mut finished = 0;
-    let deadline = tokio::time::Instant::now() + policy.shutdown_grace;
+    let deadline = tokio::time::Instant::from_std(later(policy.shutdown_grace));
     while !set.is_empty() {
         match tokio::time::timeout_at(deadline, set.join_next_with_id()).await {
             Ok(Some(res)) => {
@@ -490,7 +498,7 @@ fn finish_task(
                 tracing::error!(callback_event_id = event_id, "delivery task failed: {err}");
                 if let Some(e) = shared.store().events.get_mut(&event_id) {
                     e.in_flight = false;
-                    e.next_due = Instant::now() + Duration::from_secs(1);
+                    e.next_due = later(Duration::from_secs(1));
                 }
             }
         }
@@ -534,6 +542,17 @@ mod tests {
             );
         }
         assert_eq!(backoff_delay(&p, 1, f64::NAN), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn huge_durations_saturate_instead_of_panicking() {
+        assert!(later(Duration::MAX) > Instant::now());
+        let p = DeliveryPolicy {
+            backoff_base: Duration::MAX,
+            backoff_max: Duration::MAX,
+            ..DeliveryPolicy::default()
+        };
+        assert!(backoff_delay(&p, 40, 1.0) >= Duration::MAX / 2);
     }
 
     #[test]

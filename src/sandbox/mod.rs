@@ -166,7 +166,7 @@ impl SandboxHandle {
             }
         };
         let mut server = self.server;
-        let bound = self.grace + Duration::from_secs(1);
+        let bound = self.grace.saturating_add(Duration::from_secs(1));
         if tokio::time::timeout(bound, &mut server).await.is_err() {
             tracing::warn!("sandbox HTTP server did not stop in time; aborting it");
             server.abort();
