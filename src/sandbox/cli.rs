@@ -172,4 +172,27 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn options_come_from_the_environment_too() {
+        // Only variables that the other tests set explicitly on the command line.
+        std::env::set_var("ECGRID_GATEWAY_ALLOW_HTTP_CALLBACKS", "true");
+        std::env::set_var("ECGRID_GATEWAY_DELIVERY_TIMEOUT", "3s");
+        let t = T::try_parse_from(["x"]).unwrap();
+        std::env::remove_var("ECGRID_GATEWAY_ALLOW_HTTP_CALLBACKS");
+        std::env::remove_var("ECGRID_GATEWAY_DELIVERY_TIMEOUT");
+        assert!(t.c.allow_http_callbacks);
+        assert_eq!(
+            t.c.config().unwrap().delivery.timeout,
+            Duration::from_secs(3)
+        );
+        assert_eq!(t.c.listen, "127.0.0.1:8081");
+    }
+
+    #[tokio::test]
+    async fn run_reports_a_bad_listen_address() {
+        let t = T::try_parse_from(["x", "--listen", "not-an-address"]).unwrap();
+        let e = t.c.run().await.unwrap_err();
+        assert!(e.contains("cannot listen on not-an-address"), "{e}");
+    }
 }
