@@ -14,6 +14,8 @@
 //! Secrets (passwords, API keys, tokens, `Authorization` headers) are never
 //! logged nor returned.
 
+#![warn(missing_docs)]
+
 mod accounts;
 mod auth;
 mod callbacks;
