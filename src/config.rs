@@ -56,17 +56,33 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "ECGRID_GATEWAY_SESSION_IDLE_TIMEOUT",
+        allow_hyphen_values = true,
         value_name = "DURATION"
     )]
     pub session_idle_timeout: Option<String>,
     /// Most live sessions kept [default: 1000000]
-    #[arg(long, env = "ECGRID_GATEWAY_SESSION_CAPACITY", value_name = "N")]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_SESSION_CAPACITY",
+        allow_hyphen_values = true,
+        value_name = "N"
+    )]
     pub session_capacity: Option<String>,
     /// Fail an upstream call after this long, e.g. 30s [default: 30s]
-    #[arg(long, env = "ECGRID_GATEWAY_UPSTREAM_TIMEOUT", value_name = "DURATION")]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_UPSTREAM_TIMEOUT",
+        allow_hyphen_values = true,
+        value_name = "DURATION"
+    )]
     pub upstream_timeout: Option<String>,
     /// Largest request body accepted, e.g. 1MiB, 512KiB, 65536 [default: 1MiB]
-    #[arg(long, env = "ECGRID_GATEWAY_MAX_BODY", value_name = "SIZE")]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_MAX_BODY",
+        allow_hyphen_values = true,
+        value_name = "SIZE"
+    )]
     pub max_body: Option<String>,
     /// Log format [default: text]
     #[arg(long, env = "ECGRID_GATEWAY_LOG_FORMAT", value_enum)]

@@ -14,7 +14,7 @@ use super::{
 pub struct SandboxCommand {
     /// Address to listen on.
     #[arg(long, env = "ECGRID_GATEWAY_LISTEN", default_value = "127.0.0.1:8081")]
-    pub listen: String,
+    pub listen: std::net::SocketAddr,
     /// Also accept http:// callback URLs, but only to loopback hosts.
     #[arg(long, env = "ECGRID_GATEWAY_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: bool,
@@ -186,13 +186,15 @@ mod tests {
             t.c.config().unwrap().delivery.timeout,
             Duration::from_secs(3)
         );
-        assert_eq!(t.c.listen, "127.0.0.1:8081");
+        assert_eq!(t.c.listen.to_string(), "127.0.0.1:8081");
     }
 
-    #[tokio::test]
-    async fn run_reports_a_bad_listen_address() {
-        let t = T::try_parse_from(["x", "--listen", "not-an-address"]).unwrap();
-        let e = t.c.run().await.unwrap_err();
-        assert!(e.contains("cannot listen on not-an-address"), "{e}");
+    #[test]
+    fn a_bad_listen_address_is_a_usage_error_naming_the_flag() {
+        let Err(e) = T::try_parse_from(["x", "--listen", "not-an-address"]) else {
+            panic!("a bad address must not parse");
+        };
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("--listen"), "{e}");
     }
 }

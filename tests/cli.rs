@@ -1,0 +1,177 @@
+//! The `ecgrid-gateway` binary: bad values exit 2 naming the flag (from
+//! flags, the environment or the config file), and `serve` / `sandbox` print
+//! one start line saying where they listen.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ecgrid-gateway");
+
+/// Runs the binary to completion (it must exit by itself quickly).
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn bad_values_exit_2_naming_the_flag() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["serve", "--session-idle-timeout", "soon"],
+            "--session-idle-timeout",
+        ),
+        (&["serve", "--upstream-timeout", "-3"], "--upstream-timeout"),
+        (&["serve", "--max-body", "huge"], "--max-body"),
+        (&["serve", "--listen", "localhost"], "--listen"),
+        (&["serve", "--upstream", "not a url"], "--upstream"),
+        (&["serve", "--public-url", "ftp://x"], "--public-url"),
+        (&["serve", "--session-capacity", "-1"], "--session-capacity"),
+        (&["serve", "--log-format", "xml"], "--log-format"),
+        (
+            &["serve", "--sandbox", "--upstream", "http://127.0.0.1:1"],
+            "--sandbox",
+        ),
+        (&["serve", "--no-such-flag"], "--no-such-flag"),
+        (&["sandbox", "--listen", "nowhere"], "--listen"),
+    ];
+    for (args, flag) in cases {
+        let (code, stderr) = run(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(flag),
+            "{args:?} should name {flag}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn environment_and_config_file_values_are_checked_too() {
+    let (code, stderr) = run(
+        &["serve"],
+        &[("ECGRID_GATEWAY_UPSTREAM_TIMEOUT", "forever")],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--upstream-timeout"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.toml");
+    std::fs::write(&path, "session_capacity = 0\n").unwrap();
+    let (code, stderr) = run(&["serve", "--config", path.to_str().unwrap()], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("'session-capacity' in"), "{stderr}");
+
+    let (code, stderr) = run(&["serve", "--config", "/nonexistent/gateway.toml"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--config"), "{stderr}");
+}
+
+/// A running child process that is killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary and returns its first stdout line (bounded wait).
+fn first_line(args: &[&str], env: &[(&str, &str)]) -> (Running, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = Running(cmd.spawn().expect("spawn"));
+    let stdout = child.0.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("start line within 20 s");
+    (child, line)
+}
+
+fn listening_url(line: &str) -> String {
+    line.split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("a URL in the start line")
+        .trim_end_matches([',', ';', ')'])
+        .to_string()
+}
+
+#[test]
+fn serve_with_sandbox_prints_one_line_with_the_demo_account_and_answers() {
+    let (_child, line) = first_line(
+        &["serve", "--sandbox", "--listen", "127.0.0.1:0"],
+        &[("ECGRID_GATEWAY_LOG_FORMAT", "json")],
+    );
+    assert!(
+        line.starts_with("ecgrid-gateway listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        line.contains("upstream: embedded sandbox at http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        line.contains("login demo, password Demo#2026, API key demo-api-key"),
+        "{line}"
+    );
+
+    let url = listening_url(&line);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let body = loop {
+        match std::net::TcpStream::connect(url.trim_start_matches("http://")) {
+            Ok(mut stream) => {
+                use std::io::{Read, Write};
+                stream
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+                let mut out = String::new();
+                stream.read_to_string(&mut out).unwrap();
+                break out;
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("gateway not reachable: {e}"),
+        }
+    };
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    assert!(body.ends_with("ok"), "{body}");
+}
+
+#[test]
+fn serve_names_its_upstream_and_flags_come_from_the_environment() {
+    let (_child, line) = first_line(
+        &["serve"],
+        &[
+            ("ECGRID_GATEWAY_LISTEN", "127.0.0.1:0"),
+            ("ECGRID_GATEWAY_UPSTREAM", "http://127.0.0.1:9/"),
+        ],
+    );
+    assert!(line.contains("upstream: http://127.0.0.1:9"), "{line}");
+    assert!(!line.contains("sandbox"), "{line}");
+}
+
+#[test]
+fn sandbox_subcommand_prints_its_start_line() {
+    let (_child, line) = first_line(&["sandbox", "--listen", "127.0.0.1:0"], &[]);
+    assert!(
+        line.starts_with("ecgrid-gateway sandbox listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(line.contains("demo-api-key"), "{line}");
+}

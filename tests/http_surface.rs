@@ -1,0 +1,155 @@
+//! The HTTP surface around the SOAP calls: SOAPAction variants, the coverage
+//! page generated from the operation table, and the served WSDL's addresses.
+
+mod support;
+
+use ecgrid_gateway::ops::OPERATIONS;
+use support::*;
+
+/// A gateway whose upstream is never called by these tests.
+async fn gateway(public_url: Option<&str>) -> TestGateway {
+    let mut config = config_for("http://127.0.0.1:9");
+    config.public_url = public_url.map(str::to_string);
+    spawn_gateway(&config).await
+}
+
+#[tokio::test]
+async fn soap11_action_header_quoted_unquoted_or_absent_dispatches_on_the_body() {
+    let gw = gateway(None).await;
+    let body = envelope(Soap::V11, NS41, "NowUTC", &[]);
+    for action in [
+        Some("\"https://os.ecgrid.io/NowUTC\""),
+        Some("https://os.ecgrid.io/NowUTC"),
+        Some("\"\""),
+        None,
+    ] {
+        let mut req = gw
+            .http
+            .post(gw.url(PATH41))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(body.clone());
+        if let Some(action) = action {
+            req = req.header("SOAPAction", action);
+        }
+        let reply = SoapReply::read(req.send().await.unwrap()).await;
+        assert_eq!(reply.status, 200, "{action:?}: {}", reply.body);
+        assert!(reply.text_of("NowUTCResult").is_some(), "{action:?}");
+    }
+    // SOAP 1.2 with the action in the content type.
+    let reply = SoapReply::read(
+        gw.http
+            .post(gw.url(PATH41))
+            .header(
+                "Content-Type",
+                "application/soap+xml; charset=utf-8; action=\"https://os.ecgrid.io/NowUTC\"",
+            )
+            .body(envelope(Soap::V12, NS41, "NowUTC", &[]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.content_type.starts_with("application/soap+xml"));
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn coverage_page_lists_every_operation_of_the_table() {
+    let gw = gateway(None).await;
+    let resp = gw
+        .http
+        .get(gw.url("/V4.1/PROD/ECGRIDOS.ASMX"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = resp.text().await.unwrap();
+    for spec in OPERATIONS {
+        assert!(
+            html.contains(&format!("<td>{}</td>", spec.name)),
+            "{} missing",
+            spec.name
+        );
+        assert!(
+            html.contains(&spec.soap_action(NS41)),
+            "{} SOAPAction missing",
+            spec.name
+        );
+        for rest in spec.rest {
+            assert!(html.contains(rest), "{rest} missing");
+        }
+    }
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn wsdl_addresses_point_at_the_gateway() {
+    let gw = gateway(None).await;
+    for query in ["?WSDL", "?wsdl", "?Wsdl"] {
+        let resp = gw
+            .http
+            .get(gw.url(&format!("{PATH41}{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let wsdl = resp.text().await.unwrap();
+        let expected = format!(
+            "location=\"{}/v4.1/prod/ECGridOS.asmx\"",
+            gw.gateway.base_url()
+        );
+        assert!(
+            wsdl.contains(&expected),
+            "{query}: {expected} not in the WSDL"
+        );
+        assert!(
+            !wsdl.contains("127.0.0.1:8080"),
+            "{query}: file address left in place"
+        );
+    }
+    let wsdl = gw
+        .http
+        .get(gw.url(&format!("{PATH32}?wsdl")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(wsdl.contains(&format!(
+        "location=\"{}/v3.2/prod/ecgridos.asmx\"",
+        gw.gateway.base_url()
+    )));
+    // A proxy in front: X-Forwarded-Proto and Host decide the address.
+    let wsdl = gw
+        .http
+        .get(gw.url(&format!("{PATH41}?WSDL")))
+        .header("Host", "soap.example.com")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(wsdl.contains("location=\"https://soap.example.com/v4.1/prod/ECGridOS.asmx\""));
+    gw.stop().await;
+
+    let gw = gateway(Some("https://gateway.example.com/")).await;
+    let wsdl = gw
+        .http
+        .get(gw.url(&format!("{PATH41}?WSDL")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(wsdl.contains("location=\"https://gateway.example.com/v4.1/prod/ECGridOS.asmx\""));
+    gw.stop().await;
+}
