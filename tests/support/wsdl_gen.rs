@@ -299,13 +299,16 @@ pub fn generate(original: &Element, ops: &[Op], endpoint_path: &str) -> String {
     body.push(binding(&orig, orig.soap12_binding, "soap12", ops));
     body.push(service(&orig, endpoint_path));
 
-    let mut used = String::new();
+    // The prefixes attribute values use (`tns:X`, `s:string`, `s1:X`).
+    let mut used: HashSet<&str> = HashSet::new();
     for element in &body {
         element.walk(&mut |e| {
-            for (_, v) in &e.attrs {
-                used.push_str(v);
-                used.push(' ');
-            }
+            used.extend(
+                e.attrs
+                    .iter()
+                    .filter_map(|(_, v)| v.split_once(':'))
+                    .map(|(p, _)| p),
+            );
         });
     }
     let mut root = Element::new("wsdl:definitions");
@@ -314,7 +317,7 @@ pub fn generate(original: &Element, ops: &[Op], endpoint_path: &str) -> String {
         .iter()
         .filter(|(name, value)| {
             // The AbstractTypes prefix is dropped when nothing uses it.
-            !(value.ends_with("/AbstractTypes") && !used.contains(&format!("{}:", local(name))))
+            !value.ends_with("/AbstractTypes") || used.contains(local(name))
         })
         .cloned()
         .collect();
