@@ -20,7 +20,9 @@ Exit status: 0 valid, 1 violations (listed on stderr), 2 unusable input.
 Importable: ``validate(body_bytes, wsdl_path) -> list[str]`` (empty when
 valid) and ``load_schema(wsdl_path) -> xmlschema.XMLSchema``.
 
-Needs ``xmlschema`` (tests/clients/requirements.txt).
+Needs ``xmlschema`` (tests/clients/requirements.txt), in a venv:
+    python3 -m venv tests/clients/.venv
+    tests/clients/.venv/bin/pip install -r tests/clients/requirements.txt
 """
 
 from __future__ import annotations
