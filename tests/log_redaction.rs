@@ -4,12 +4,9 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
+use support::logs::CapturedLogs;
 use support::*;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -18,34 +15,13 @@ const TOKEN: &str = "token-first-secret-5521";
 const FRESH_TOKEN: &str = "token-fresh-secret-9034";
 const API_KEY: &str = "apikey-secret-6612-abcdef";
 
-/// Collects log output in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 fn ok(data: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"success": true, "data": data}))
 }
 
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter("debug")
         .with_writer(captured.clone())
@@ -120,7 +96,7 @@ async fn secrets_never_reach_the_logs() {
     );
     gw.stop().await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     // The capture worked and saw the session's life.
     assert!(logs.contains("session created"), "{logs}");
     assert!(logs.contains("bearer token refreshed"), "{logs}");

@@ -3,34 +3,18 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use ecgrid_gateway::sandbox::{DEMO_API_KEY, DEMO_PASSWORD};
 use serde_json::json;
 use support::api::{test_config, Api};
+use support::logs::CapturedLogs;
 use support::receiver::{Receiver, Reply};
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn logs_carry_no_secrets() {
-    let buf = Buf::default();
-    let writer = buf.clone();
+    let captured = CapturedLogs::default();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter("ecgrid_gateway=trace,info")
-        .with_writer(move || writer.clone())
+        .with_writer(captured.clone())
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -73,7 +57,7 @@ async fn logs_carry_no_secrets() {
     anon.ok("/v2/auth/refresh", json!({"token": token})).await;
     api.shutdown().await;
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("webhook delivery attempt"),
         "attempts are logged: {logs}"

@@ -385,12 +385,7 @@ pub(crate) async fn queue_list(
         .filter(|cb| only.map_or(true, |id| cb.id == id))
         .map(|cb| cb.queue_entry_json(cb.latest_event.and_then(|e| store.events.get(&e))))
         .collect();
-    Ok(ok(json!({
-        "totalRecords": entries.len(),
-        "pageNo": page.page_no,
-        "recordsPerPage": page.records_per_page,
-        "queueEntries": page.slice(&entries),
-    })))
+    Ok(ok(page.listing("queueEntries", &entries)))
 }
 
 /// `POST /v2/callbacks/event-list`.
@@ -427,12 +422,7 @@ pub(crate) async fn event_list(
         .filter(|e| status.map_or(true, |st| e.status == st))
         .map(|e| e.json(false))
         .collect();
-    Ok(ok(json!({
-        "totalRecords": events.len(),
-        "pageNo": page.page_no,
-        "recordsPerPage": page.records_per_page,
-        "events": page.slice(&events),
-    })))
+    Ok(ok(page.listing("events", &events)))
 }
 
 /// `POST /v2/callbacks/get-event-by-id {callbackEventId}`.

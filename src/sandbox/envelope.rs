@@ -396,6 +396,18 @@ impl Page {
             .cloned()
             .collect()
     }
+
+    /// The paged listing answer: `totalRecords`, `pageNo`,
+    /// `recordsPerPage` and this page of `items` under `key`.
+    pub fn listing(&self, key: &str, items: &[Value]) -> Value {
+        let mut answer = json!({
+            "totalRecords": items.len(),
+            "pageNo": self.page_no,
+            "recordsPerPage": self.records_per_page,
+        });
+        answer[key] = Value::Array(self.slice(items));
+        answer
+    }
 }
 
 #[cfg(test)]
