@@ -361,7 +361,11 @@ fn with_session<'a>(sid: &'a str, params: &[(&'a str, &'a str)]) -> Vec<(&'a str
 }
 
 /// A snapshot name, an operation and its parameters (SessionID added).
-type Call = (&'static str, &'static str, Vec<(&'static str, &'static str)>);
+type Call = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+);
 
 #[tokio::test]
 async fn every_callback_operation_answers_in_wsdl_shape_in_both_soap_versions() {
