@@ -17,7 +17,7 @@ use axum::Router;
 use tracing::{field, Instrument};
 
 use crate::coverage;
-use crate::ops::{self, Context};
+use crate::ops::{self, Availability, Context};
 use crate::soap::{
     read_envelope, write_fault, write_response, Fault, Limits, ServiceNs, SoapVersion,
 };
@@ -184,6 +184,14 @@ async fn soap_post(state: AppState, endpoint: Endpoint, request: Request) -> Res
         let fault = Fault::unsupported_operation(&envelope.operation);
         return fault_response(envelope.version, &fault);
     };
+    if endpoint == Endpoint::V32 && spec.availability == Availability::V41Only {
+        let fault = Fault::invalid(format!(
+            "operation {} is not part of ECGridOS v3.2; call it on {}",
+            spec.name,
+            Endpoint::V41.path()
+        ));
+        return fault_response(envelope.version, &fault);
+    }
     match (spec.handler)(&state.ctx, &envelope.params).await {
         Ok(body) => {
             let xml = write_response(envelope.version, namespace, spec.name, &*body);

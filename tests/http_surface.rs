@@ -153,3 +153,25 @@ async fn wsdl_addresses_point_at_the_gateway() {
     assert!(wsdl.contains("location=\"https://gateway.example.com/v4.1/prod/ECGridOS.asmx\""));
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn v41_only_operations_are_refused_on_the_v32_endpoint() {
+    let gw = gateway(None).await;
+    let body = envelope(
+        Soap::V11,
+        NS32,
+        "CallBackEventSetStatus",
+        &[
+            ("SessionID", "k"),
+            ("CallBackEventID", "1"),
+            ("Status", "Active"),
+        ],
+    );
+    let reply = gw.post(PATH32, Soap::V11, &body).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(
+        reply.text_of("faultstring").as_deref(),
+        Some("operation CallBackEventSetStatus is not part of ECGridOS v3.2; call it on /v4.1/prod/ECGridOS.asmx")
+    );
+    gw.stop().await;
+}

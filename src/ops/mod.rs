@@ -15,6 +15,11 @@ use std::pin::Pin;
 use crate::soap::writer::WriteBody;
 use crate::soap::{Fault, Params};
 
+mod callback_add;
+mod callback_lists;
+mod callback_queue;
+mod callback_test;
+pub mod callback_types;
 mod context;
 mod login;
 mod logout;
@@ -135,6 +140,72 @@ pub static OPERATIONS: &[OperationSpec] = &[
         "The gateway's clock in UTC (no REST call).",
         true,
         Availability::Both,
+    ),
+    spec::<callback_add::CallBackAddEx>(
+        &["POST /v2/callbacks/create"],
+        "Register a callback (reference shape plus frequency, retries, status, direction, objectStatus, userId); returns CallBackEventIDInfo.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_add::CallBackAdd>(
+        &["POST /v2/callbacks/create"],
+        "Register a callback in the reference form (URL, Event, AuthType, Username, Password) or the guide form (CallBackURL, CallBackEvent, ECGridID, Frequency, Retries); returns CallBackQueueIDInfo whose CallBackQueueID is the callbackId.",
+        false,
+        Availability::Both,
+    ),
+    spec::<callback_test::CallBackTest>(
+        &["POST /v2/callbacks/test"],
+        "Send a test delivery to a callback (CallBackEventID or the guide's CallBackQueueID); Status Completed or Error, one CallBackLog entry with the endpoint's HTTP status and body.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_queue::CallBackQueueInfo>(
+        &["GET /v2/callbacks/get-queue-by-id", "POST /v2/callbacks/get-event-by-id"],
+        "A callback's latest delivery as CallBackQueueIDInfo, with one CallBackLog entry per attempt.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_queue::CallBackEventInfo>(
+        &["GET /v2/callbacks/get-queue-by-id", "POST /v2/callbacks/event-list"],
+        "A callback registration as CallBackEventIDInfo, with its latest QueueCount deliveries (newest first) in CallBackQueue.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_lists::CallBackEventListEx>(
+        &["POST /v2/callbacks/queue-list"],
+        "Callbacks of a network and mailbox (0 = all) as ArrayOfCallBackEventIDInfo; Active only unless ShowInactive.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_lists::CallBackPendingList>(
+        &["POST /v2/callbacks/event-list"],
+        "Open deliveries (pending, failed, rate_limited) as ArrayOfCallBackQueueIDInfo, oldest first.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_lists::CallBackPendingListEx>(
+        &["POST /v2/callbacks/event-list"],
+        "CallBackPendingList for one network and mailbox (0 = all).",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_lists::CallBackFailedList>(
+        &["POST /v2/callbacks/event-list"],
+        "Dead-lettered deliveries of the last MaxDays days (0 = no limit) as ArrayOfCallBackQueueIDInfo, oldest first.",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_lists::CallBackFailedListEx>(
+        &["POST /v2/callbacks/event-list"],
+        "CallBackFailedList for one network and mailbox (0 = all).",
+        true,
+        Availability::Both,
+    ),
+    spec::<callback_queue::CallBackEventSetStatus>(
+        &["POST /v2/callbacks/update"],
+        "Set a callback's Status (Active, Suspended, Terminated, ...); true once the upstream took it.",
+        true,
+        Availability::V41Only,
     ),
 ];
 

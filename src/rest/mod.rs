@@ -6,6 +6,7 @@
 //! [`RestError`] that maps onto a SOAP fault by DESIGN.md rule 4 ([`error`]).
 
 pub mod auth;
+pub mod callbacks;
 pub mod client;
 pub mod error;
 pub mod timestamp;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod gateway;
+pub mod guide;
 pub mod logs;
 pub mod receiver;
 
