@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests (each test file uses a subset).
 #![allow(dead_code, unused_imports)]
 
+pub mod api;
 pub mod gateway;
+pub mod receiver;
 
 pub use gateway::*;
