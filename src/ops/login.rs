@@ -84,6 +84,17 @@ impl Operation for Login {
     }
 }
 
+impl LoginResponse {
+    /// A response with a fixed SessionID, for benchmarks.
+    #[doc(hidden)]
+    pub fn sample() -> Self {
+        LoginResponse {
+            session_id: SessionId::parse("A1B2C3D4-E5F6-7890-ABCD-EF1234567890")
+                .expect("a valid GUID"),
+        }
+    }
+}
+
 impl WriteBody for LoginResponse {
     fn write_body(&self, w: &mut XmlWriter) {
         w.value("LoginResult", self.session_id);

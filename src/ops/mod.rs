@@ -209,6 +209,15 @@ pub static OPERATIONS: &[OperationSpec] = &[
     ),
 ];
 
+/// The request and response types of the operations, for benchmarks
+/// (`benches/hot_path.rs` times `Operation::parse` and the response writers
+/// without a network). Not part of the gateway's interface.
+#[doc(hidden)]
+pub mod bench_api {
+    pub use super::login::{Login, LoginResponse};
+    pub use super::whoami::{WhoAmI, WhoAmIResponse};
+}
+
 /// The table row for an operation name (exact, as XML names are
 /// case-sensitive).
 pub fn find(name: &str) -> Option<&'static OperationSpec> {

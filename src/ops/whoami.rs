@@ -75,6 +75,34 @@ impl Operation for WhoAmI {
     }
 }
 
+impl WhoAmIResponse {
+    /// A response shaped like the sandbox demo user's, for benchmarks.
+    #[doc(hidden)]
+    pub fn sample() -> Self {
+        WhoAmIResponse {
+            session_id: "A1B2C3D4-E5F6-7890-ABCD-EF1234567890".to_string(),
+            me: MeData {
+                user_id: 1001,
+                login: Some("demo".to_string()),
+                email: Some("demo@example.com".to_string()),
+                first_name: Some("Demo".to_string()),
+                last_name: Some("User".to_string()),
+                network_id: 1,
+                mailbox_id: 101,
+                auth_level: Some("NetworkAdmin".to_string()),
+                status: Some("Active".to_string()),
+                company: Some("Example & Co".to_string()),
+                phone: Some("+1 555 0100".to_string()),
+                last_login: None,
+            },
+            auth_level: AuthLevel::NetworkAdmin,
+            last_login: Some(time::macros::datetime!(2026-05-07 14:32:00 UTC)),
+            open_sessions: 1,
+            timeout_minutes: 20,
+        }
+    }
+}
+
 impl WriteBody for WhoAmIResponse {
     fn write_body(&self, w: &mut XmlWriter) {
         let me = &self.me;

@@ -78,7 +78,10 @@ pub fn read_envelope(
     }
     let mut reader = NsReader::from_reader(body);
     reader.config_mut().trim_text(true);
-    let at = |pos: u64| Position::of(body, pos as usize);
+    let at = |pos: u64| At {
+        body,
+        offset: pos as usize,
+    };
 
     let mut stage = Stage::BeforeEnvelope;
     let mut depth = 0usize;
@@ -236,7 +239,7 @@ pub fn read_envelope(
                         param_nil = is_nil(&reader, e);
                         param_text.clear();
                         if is_empty {
-                            params.push(&local, String::new(), param_nil, &here.to_string())?;
+                            params.push(&local, String::new(), param_nil, here)?;
                         } else {
                             param_name = local;
                             stage = Stage::InParam;
@@ -277,7 +280,7 @@ pub fn read_envelope(
                             &param_name,
                             std::mem::take(&mut param_text),
                             param_nil,
-                            &here.to_string(),
+                            here,
                         )?;
                         Stage::InOperation
                     }
@@ -329,6 +332,22 @@ pub fn read_envelope(
         namespace,
         params,
     })
+}
+
+/// Where an event starts, written as its [`Position`]. The line and column
+/// are worked out only when a message is written: working them out for
+/// every event scanned the body from the start each time, which was most of
+/// the cost of reading an envelope.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    body: &'a [u8],
+    offset: usize,
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Position::of(self.body, self.offset).fmt(f)
+    }
 }
 
 /// A line and column (both 1-based, column in characters) in the request.

@@ -36,7 +36,7 @@ impl Params {
         name: &str,
         value: String,
         nil: bool,
-        position: &str,
+        position: impl std::fmt::Display,
     ) -> Result<(), Fault> {
         if self.entries.iter().any(|(n, _)| n == name) {
             return Err(Fault::invalid(format!(
