@@ -6,6 +6,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY wsdl ./wsdl
+# Cargo.toml declares the criterion benches; cargo refuses a manifest whose
+# declared targets are missing, even when building only the binary.
+COPY benches ./benches
 RUN cargo build --release --locked --bin ecgrid-gateway
 
 FROM debian:bookworm-slim

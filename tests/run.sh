@@ -19,6 +19,9 @@ stage "format and lint"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 
+stage "Dockerfile build context (no Docker engine here: cargo check on exactly what the build stage copies)"
+bash tests/docker_context.sh
+
 stage "Rust unit, integration and snapshot tests"
 cargo build --all-targets
 cargo test --all-targets
