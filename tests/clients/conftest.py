@@ -1,0 +1,89 @@
+"""Fixtures of the real-client suite: the gateway, a webhook receiver, the record.
+
+pytest is the one orchestrator: a session-scoped gateway process
+(``serve --sandbox --allow-http-callbacks`` on 127.0.0.1:0), a loopback
+webhook receiver, and the ``Record`` every test writes its outcomes and
+response bodies into. Tests marked ``summary`` (zero schema violations, the
+README's compatibility matrix) run after all the others.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from pathlib import Path
+
+import pytest
+
+import checks
+from gateway_process import GatewayProcess
+from results import Record
+from webhook_receiver import WebhookReceiver
+
+_real_create_connection = socket.create_connection
+
+
+def _loopback_only(address, *args, **kwargs):
+    """socket.create_connection that refuses every non-loopback host."""
+    host = address[0]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise OSError(f"network access to {host} is blocked in the client suite")
+    return _real_create_connection(address, *args, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the summary marker and block non-loopback connections."""
+    config.addinivalue_line("markers", "summary: runs after every other test and reads the session record")
+    socket.create_connection = _loopback_only  # type: ignore[assignment]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the summary tests to the end, keeping their relative order."""
+    items.sort(key=lambda item: item.get_closest_marker("summary") is not None)
+
+
+_RECORD = Record()
+
+
+@pytest.fixture(scope="session")
+def record() -> Record:
+    """The session's outcomes and validated bodies."""
+    return _RECORD
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory):
+    """The gateway binary, running on a free loopback port for the session."""
+    log = tmp_path_factory.mktemp("gateway") / "gateway.log"
+    process = GatewayProcess.start(log)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def receiver():
+    """The loopback webhook receiver for the session."""
+    server = WebhookReceiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hook(receiver: WebhookReceiver, request: pytest.FixtureRequest):
+    """A fresh webhook path and Basic credentials for one test."""
+    token = secrets.token_hex(4)
+    name = "".join(c if c.isalnum() else "-" for c in request.node.name)[:60]
+    return {
+        "url": receiver.url(f"/hooks/{name}-{token}"),
+        "path": f"/hooks/{name}-{token}",
+        "user": f"hook-{token}",
+        "password": secrets.token_urlsafe(12),
+    }
+
+
+def flow_context(soap: str, hook: dict) -> checks.FlowContext:
+    """A FlowContext for one workflow run with this test's hook."""
+    return checks.FlowContext(soap=soap, hook_url=hook["url"], hook_user=hook["user"])
+
+
+REPO = Path(__file__).resolve().parents[2]
