@@ -20,21 +20,21 @@ from gateway_process import GatewayProcess
 from results import Record
 from webhook_receiver import WebhookReceiver
 
-_real_create_connection = socket.create_connection
+_real_connect = socket.socket.connect
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _loopback_only(address, *args, **kwargs):
-    """socket.create_connection that refuses every non-loopback host."""
-    host = address[0]
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise OSError(f"network access to {host} is blocked in the client suite")
-    return _real_create_connection(address, *args, **kwargs)
+def _loopback_only(sock, address):
+    """socket.connect that refuses every non-loopback address (nothing is fetched)."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in LOOPBACK:
+        raise OSError(f"network access to {address[0]} is blocked in the client suite")
+    return _real_connect(sock, address)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the summary marker and block non-loopback connections."""
     config.addinivalue_line("markers", "summary: runs after every other test and reads the session record")
-    socket.create_connection = _loopback_only  # type: ignore[assignment]
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -162,6 +162,8 @@ _NODE_PRELUDE = """
 const __exchanges = [];
 const __realFetch = globalThis.fetch;
 globalThis.fetch = async (url, init = {}) => {
+  const host = new URL(url).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`refusing non-loopback ${url}`);
   const response = await __realFetch(url, init);
   const copy = response.clone();
   __exchanges.push({ headers: init.headers || {}, body: String(init.body || ''),

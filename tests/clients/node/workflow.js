@@ -14,7 +14,21 @@
 'use strict';
 
 const fs = require('fs');
+const axios = require('axios');
 const soap = require('soap');
+
+/** An axios instance for node soap that refuses every non-loopback URL. */
+function loopbackOnlyHttp() {
+  const http = axios.create();
+  http.interceptors.request.use((config) => {
+    const host = new URL(config.url).hostname;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+      throw new Error(`refusing to fetch ${config.url}: nothing may come from outside loopback`);
+    }
+    return config;
+  });
+  return http;
+}
 
 /** The fault fields node soap exposes on an error (root.Envelope.Body.Fault). */
 function faultOf(err) {
@@ -31,6 +45,7 @@ async function main() {
   const client = await soap.createClientAsync(cfg.wsdl, {
     forceSoap12Headers: cfg.soap === '1.2',
     disableCache: true,
+    request: loopbackOnlyHttp(),
   });
   // The original WSDL names os.ecgrid.io; the served one names the gateway.
   if (cfg.setEndpoint) client.setEndpoint(cfg.endpoint);
