@@ -110,10 +110,12 @@ def test_published_sample(sample, gateway, receiver, hook, record, tmp_path):
             assert exchange.status == 500, exchange.response
             fault = ET.fromstring(exchange.response).find(f"{SOAP11}Body/{SOAP11}Fault")
             assert fault.findtext("faultcode") == "soap:Client"
-            where = POSITION.search(fault.findtext("faultstring"))
-            assert where, fault.findtext("faultstring")
-            line, column = int(where.group(1)), int(where.group(2))
-            assert 1 <= line <= exchange.body.count(b"\n") + 1
+            message = fault.findtext("faultstring")
+            positions = [(int(m.group(1)), int(m.group(2))) for m in POSITION.finditer(message)]
+            assert positions, message
+            for line, _column in positions:
+                assert 1 <= line <= exchange.body.count(b"\n") + 1, message
+            (line, column), quote = positions[0], positions[1:]
             # The sample's own reading fails: it raises, or finds nothing.
             assert result.error or not result.variables.get("sessionId"), result.variables
             record.samples.append(
@@ -121,7 +123,8 @@ def test_published_sample(sample, gateway, receiver, hook, record, tmp_path):
                     sample.name,
                     operation,
                     "pass",
-                    f"malformed XML as published: soap:Client fault at line {line}, column {column}",
+                    f"malformed XML as published: soap:Client fault at line {line}, column {column}"
+                    + (f"; unclosed attribute quote at line {quote[0][0]}, column {quote[0][1]}" if quote else ""),
                 )
             )
             continue
