@@ -20,6 +20,8 @@ from gateway_process import GatewayProcess
 from results import Record
 from webhook_receiver import WebhookReceiver
 
+REPO = Path(__file__).resolve().parents[2]
+
 _real_connect = socket.socket.connect
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -85,5 +87,3 @@ def flow_context(soap: str, hook: dict) -> checks.FlowContext:
     """A FlowContext for one workflow run with this test's hook."""
     return checks.FlowContext(soap=soap, hook_url=hook["url"], hook_user=hook["user"])
 
-
-REPO = Path(__file__).resolve().parents[2]

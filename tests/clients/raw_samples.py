@@ -25,8 +25,6 @@ import json
 import os
 import re
 import subprocess
-import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,9 +168,8 @@ globalThis.fetch = async (url, init = {}) => {
                      status: response.status, response: await copy.text() });
   return response;
 };
-let __error = null;
 process.on('exit', () => {
-  require('fs').writeFileSync(process.env.SAMPLE_REPORT, JSON.stringify({ exchanges: __exchanges, error: __error, variables: __vars() }));
+  require('fs').writeFileSync(process.env.SAMPLE_REPORT, JSON.stringify({ exchanges: __exchanges, variables: __vars() }));
 });
 """
 
@@ -180,17 +177,14 @@ process.on('exit', () => {
 def run_node(code: str, env: dict[str, str], variables: list[str], report: Path) -> Run:
     """Run the sample as an ES module with fetch wrapped to capture exchanges."""
     getters = ", ".join(f"{name}: (() => {{ try {{ return {name}; }} catch {{ return undefined; }} }})()" for name in variables)
+    # The sample runs verbatim at module top level; __vars() (called at exit,
+    # when its top-level declarations exist) reads the variables it set.
     body = (
         "import { createRequire } from 'module';\nconst require = createRequire(import.meta.url);\n"
         + _NODE_PRELUDE
         + f"function __vars() {{ return {{ {getters} }}; }}\n"
-        + "try {\n"
         + code
-        + "\n} catch (err) { __error = String(err); }\n"
     )
-    # Top-level declarations inside try {} would be block-scoped: hoist them
-    # by running the sample's declarations as `var`, so __vars() sees them.
-    body = re.sub(r"^(const|let) ", "var ", body, flags=re.M)
     script = report.with_suffix(".mjs")
     script.write_text(body, encoding="utf-8")
     done = subprocess.run(
@@ -209,19 +203,10 @@ def run_node(code: str, env: dict[str, str], variables: list[str], report: Path)
         )
         for e in data["exchanges"]
     ]
-    error = data["error"] or (done.stderr.decode()[-500:] if done.returncode else None)
+    error = done.stderr.decode()[-500:] if done.returncode else None
     return Run(exchanges, data["variables"], error, done.stdout.decode())
 
 
-def _self_check() -> None:
-    """python raw_samples.py: list the samples found (a debugging aid)."""
-    for sample in published_samples():
-        print(sample.name, sample.also_at)
-
-
 if __name__ == "__main__":
-    try:
-        _self_check()
-    except Exception:  # noqa: BLE001
-        traceback.print_exc()
-        sys.exit(1)
+    for found in published_samples():
+        print(found.name)
