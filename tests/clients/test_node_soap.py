@@ -28,33 +28,29 @@ WORKFLOW = HERE / "node" / "workflow.js"
 NODE_TIMEOUT_S = 60
 
 
-def run_workflow(config: dict, hook_password: str) -> dict:
-    """Run node/workflow.js with ``config``; its parsed JSON report."""
+def run_workflow(config: dict, hook_password: str, workdir: Path) -> dict:
+    """Run node/workflow.js with ``config`` (written to ``workdir``); its parsed JSON report."""
     node = shutil.which("node")
     assert node, "node is not installed (tests/run.sh needs Node 20 with npm)"
     assert (HERE / "node_modules" / "soap").is_dir(), "node_modules/soap is missing: run `npm ci` in tests/clients"
-    config_path = HERE / "node" / f".config-{os.getpid()}-{config['soap']}-{config['row_id']}.json"
+    config_path = workdir / "workflow-config.json"
     config_path.write_text(json.dumps(config))
-    try:
-        done = subprocess.run(
-            [node, str(WORKFLOW), str(config_path)],
-            cwd=HERE,
-            capture_output=True,
-            timeout=NODE_TIMEOUT_S,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOK_PASSWORD": hook_password},
-        )
-    finally:
-        config_path.unlink()
+    done = subprocess.run(
+        [node, str(WORKFLOW), str(config_path)],
+        cwd=HERE,
+        capture_output=True,
+        timeout=NODE_TIMEOUT_S,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOK_PASSWORD": hook_password},
+    )
     assert done.returncode == 0, f"workflow.js failed: {done.stdout.decode()[-2000:]} {done.stderr.decode()[-2000:]}"
     return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("soap", ["1.1", "1.2"])
 @pytest.mark.parametrize("source", ["served", "original"])
-def test_node_soap_workflow(source, soap, gateway, receiver, hook, record):
+def test_node_soap_workflow(source, soap, gateway, receiver, hook, record, tmp_path):
     row = f"node soap · {source} v4.1 WSDL"
     config = {
-        "row_id": source,
         "wsdl": gateway.v41 + "?WSDL" if source == "served" else str(ORIGINAL_V41),
         "endpoint": gateway.v41,
         "setEndpoint": source == "original",
@@ -67,7 +63,7 @@ def test_node_soap_workflow(source, soap, gateway, receiver, hook, record):
         "hookUrl": hook["url"],
         "hookUser": hook["user"],
     }
-    report = run_workflow(config, hook["password"])
+    report = run_workflow(config, hook["password"], tmp_path)
     assert "error" not in report, report.get("error")
 
     ctx = flow_context(soap, hook)
