@@ -102,7 +102,11 @@ struct Case {
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for version in [SoapVersion::V11, SoapVersion::V12] {
-        let v = if version == SoapVersion::V11 { "11" } else { "12" };
+        let v = if version == SoapVersion::V11 {
+            "11"
+        } else {
+            "12"
+        };
         let mut add = |label: &str, kind, op: &str, params: &[(&str, &str)]| {
             out.push(Case {
                 name: format!("{label}_soap{v}"),
@@ -231,7 +235,11 @@ fn op_name(parsed: &Parsed) -> &'static str {
     }
 }
 
-fn write(version: SoapVersion, parsed: &Parsed, body: &Result<Box<dyn WriteBody>, &Fault>) -> String {
+fn write(
+    version: SoapVersion,
+    parsed: &Parsed,
+    body: &Result<Box<dyn WriteBody>, &Fault>,
+) -> String {
     match body {
         Ok(body) => write_response(version, NS, op_name(parsed), &**body),
         Err(fault) => write_fault(version, fault),
@@ -255,12 +263,16 @@ fn bench(c: &mut Criterion, cases: &[Case]) {
             b.iter(|| black_box(read_and_dispatch(black_box(case), &limits)))
         });
         let (version, parsed) = read_and_dispatch(case, &limits);
-        group.bench_with_input(BenchmarkId::new("write", &case.name), &parsed, |b, parsed| {
-            b.iter(|| {
-                let body = respond(parsed);
-                black_box(write(version, parsed, &body))
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("write", &case.name),
+            &parsed,
+            |b, parsed| {
+                b.iter(|| {
+                    let body = respond(parsed);
+                    black_box(write(version, parsed, &body))
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("total", &case.name), case, |b, case| {
             b.iter(|| {
                 let (version, parsed) = read_and_dispatch(black_box(case), &limits);

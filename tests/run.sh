@@ -25,3 +25,28 @@ bash tests/docker_context.sh
 stage "Rust unit, integration and snapshot tests"
 cargo build --all-targets
 cargo test --all-targets
+
+stage "real-client suite (zeep, node soap, published samples)"
+clients=tests/clients
+venv=$clients/.venv
+# Python: a venv with the pinned requirements; reinstalled only when
+# requirements.txt changes (the stamp holds its hash). Failures fail.
+stamp=$venv/.requirements.sha256
+want=$(sha256sum "$clients/requirements.txt" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$clients/requirements.txt"
+  echo "$want" > "$stamp"
+fi
+# Node: npm ci from the committed lockfile (soap pinned exactly); skipped
+# only when node_modules already matches that lockfile.
+lock_stamp=$clients/node_modules/.package-lock.sha256
+want_lock=$(sha256sum "$clients/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$want_lock" ]; then
+  (cd "$clients" && npm ci --no-audit --no-fund)
+  echo "$want_lock" > "$lock_stamp"
+fi
+test -x target/debug/ecgrid-gateway || { echo "error: target/debug/ecgrid-gateway is missing (cargo build failed?)" >&2; exit 1; }
+# pytest exit code 5 (nothing collected) is a failure like any other non-zero.
+(cd "$clients" && .venv/bin/python -m pytest -q)

@@ -99,9 +99,18 @@ pub fn read_envelope(
         let (resolved, event) = match reader.read_resolved_event() {
             Ok(pair) => pair,
             Err(err) => {
-                let pos = at(reader.error_position());
+                let offset = reader.error_position();
+                let hint = unclosed_attribute_quote(body, offset as usize)
+                    .map(|quote| {
+                        format!(
+                            "; the attribute value that opens at {} has no closing quote",
+                            at(quote as u64)
+                        )
+                    })
+                    .unwrap_or_default();
                 return Err(Fault::invalid(format!(
-                    "malformed XML at {pos}: {}",
+                    "malformed XML at {}: {}{hint}",
+                    at(offset),
                     describe_xml_error(&err)
                 )));
             }
@@ -422,6 +431,27 @@ fn attribute_is_true(
 }
 
 /// A short, client-facing description of a quick-xml error.
+/// Where the attribute value of the tag starting at `tag_start` opens, when
+/// its quote is never closed (the tag then runs to the end of the input, as
+/// in the quick-start samples' `xmlns:soap="…envelope/>`). `None` when
+/// `tag_start` is not a `<` or every quote of the tag is closed.
+fn unclosed_attribute_quote(body: &[u8], tag_start: usize) -> Option<usize> {
+    if body.get(tag_start) != Some(&b'<') {
+        return None;
+    }
+    let mut open: Option<(u8, usize)> = None;
+    for (i, &b) in body.iter().enumerate().skip(tag_start + 1) {
+        match open {
+            Some((quote, _)) if b == quote => open = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => open = Some((b, i)),
+            None if b == b'>' => return None,
+            None => {}
+        }
+    }
+    open.map(|(_, at)| at)
+}
+
 fn describe_xml_error(err: &quick_xml::Error) -> String {
     use quick_xml::Error as E;
     match err {
@@ -520,12 +550,22 @@ mod tests {
         // The quick-start sample's missing closing quote.
         let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<soap:Envelope xmlns:xsi=\"x\"\n  xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/>\n  <soap:Body>\n    <Login/>\n  </soap:Body>\n</soap:Envelope>";
         let msg = fault_text(xml);
-        assert!(msg.starts_with("malformed XML at line "), "{msg}");
+        assert!(
+            msg.starts_with("malformed XML at line 2, column 1"),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with(
+                "the attribute value that opens at line 3, column 14 has no closing quote"
+            ),
+            "{msg}"
+        );
 
         let msg = fault_text(&format!(
             "<soap:Envelope xmlns:soap=\"{V11}\">\n<soap:Body><Login></Logout></soap:Body></soap:Envelope>"
         ));
         assert!(msg.contains("line 2"), "{msg}");
+        assert!(!msg.contains("closing quote"), "{msg}");
     }
 
     #[test]
