@@ -1,6 +1,7 @@
 //! The `ecgrid-gateway` binary: bad values exit 2 naming the flag (from
 //! flags, the environment or the config file), and `serve` / `sandbox` print
-//! one start line saying where they listen.
+//! one start line saying where they listen, and upstream calls honour the
+//! proxy named in the environment.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -174,4 +175,87 @@ fn sandbox_subcommand_prints_its_start_line() {
         "{line}"
     );
     assert!(line.contains("demo-api-key"), "{line}");
+}
+
+/// A one-shot HTTP forward proxy on loopback: answers the first request with
+/// a REST v2 version envelope and hands back the request head it received.
+fn fake_forward_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+            match stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => break,
+            }
+        }
+        let body = r#"{"success":true,"data":{"version":"9.9-via-proxy"},"errorCode":null,"message":null}"#;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
+    });
+    (format!("http://{addr}"), rx)
+}
+
+/// Posts a SOAP 1.1 envelope to the gateway's v4.1 endpoint and returns the
+/// whole HTTP response.
+fn post_soap(url: &str, action: &str, envelope: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"https://os.ecgrid.io/{action}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{envelope}",
+        envelope.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn upstream_calls_go_through_the_proxy_named_in_the_environment() {
+    // Where the legacy service runs, egress often goes through a proxy: the
+    // gateway honours HTTP(S)_PROXY for its upstream calls. The upstream
+    // host does not resolve; only the proxy can answer.
+    let (proxy, seen) = fake_forward_proxy();
+    let (_child, line) = first_line(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "http://rest.ecgrid.invalid",
+        ],
+        &[("HTTP_PROXY", proxy.as_str()), ("NO_PROXY", "")],
+    );
+    let url = listening_url(&line);
+    let envelope = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Version xmlns="https://os.ecgrid.io/"/></soap:Body></soap:Envelope>"#;
+    let response = post_soap(&url, "Version", envelope);
+
+    let head = seen
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the proxy got the upstream call");
+    assert!(
+        head.starts_with("GET http://rest.ecgrid.invalid/v2/auth/version HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("9.9-via-proxy"), "{response}");
 }
