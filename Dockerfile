@@ -6,6 +6,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY wsdl ./wsdl
+# Cargo.toml declares the [[bench]] targets; cargo wants their files present.
+COPY benches ./benches
 RUN cargo build --release --locked --bin ecgrid-gateway
 
 FROM debian:bookworm-slim
