@@ -5,16 +5,24 @@
 //! `cargo bench --bench session_scale` measures each size in a fresh child
 //! process (so memory freed by a smaller run does not hide in the next), and
 //! prints a markdown table; `-- --out FILE` also writes it to FILE.
-//! Sizes can be chosen with `-- --sizes 10000,100000`.
+//! Sizes can be chosen with `-- --sizes 10000,100000`, the bearer token's
+//! length with `-- --token-len 300` (default 32, the sandbox's; ECGrid's
+//! published examples are JWTs, a few hundred characters).
 //!
 //! Per size: the SessionIDs are generated first (their `Vec` is outside the
-//! measurement); then N sessions shaped like a sandbox login (32-hex-digit
-//! bearer token, login name, expiry, creation time) are inserted, moka's
+//! measurement); then N sessions shaped like a login (bearer token of the
+//! chosen length, login name, expiry, creation time) are inserted, moka's
 //! pending work is run, and the growth of VmRSS is the store's cost. Lookup
 //! latency is timed per `get` of a live session (random order, 200k
-//! lookups), and for an unknown id.
+//! lookups), and for an unknown id. The allocator is mimalloc, as in the
+//! gateway binary.
 
 use std::time::{Duration, Instant};
+
+/// The gateway binary's allocator, so the memory measured is what `serve`
+/// would use.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use ecgrid_gateway::session::{Session, SessionId, SessionStore};
 use time::OffsetDateTime;
@@ -54,7 +62,7 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 /// Measures one size; returns a table row.
-fn one(n: usize) -> String {
+fn one(n: usize, token_len: usize) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -68,10 +76,11 @@ fn one(n: usize) -> String {
     let started = Instant::now();
     rt.block_on(async {
         for (i, id) in ids.iter().enumerate() {
-            let token = format!(
+            let unique = format!(
                 "{:032x}",
                 (i as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
             );
+            let token: String = unique.chars().cycle().take(token_len).collect();
             let session = Session {
                 token: token.into(),
                 expires_at: Some(now + time::Duration::hours(1)),
@@ -112,7 +121,7 @@ fn one(n: usize) -> String {
     miss_ns.sort_unstable();
     let delta = after.saturating_sub(before);
     format!(
-        "| {n} | {live} | {:.1} | {:.0} | {:.0} | {} | {} | {} | {} | {} |",
+        "| {n} | {token_len} | {live} | {:.1} | {:.0} | {:.0} | {} | {} | {} | {} | {} |",
         delta as f64 / 1024.0,
         delta as f64 * 1024.0 / n as f64,
         insert_ns,
@@ -131,8 +140,12 @@ fn main() {
             .position(|a| a == flag)
             .and_then(|i| args.get(i + 1).cloned())
     };
+    let token_len: usize = value("--token-len")
+        .map(|v| v.parse().expect("--token-len takes a number"))
+        .unwrap_or(32);
     if let Ok(n) = std::env::var("SESSION_SCALE_ONE") {
-        println!("{}", one(n.parse().expect("SESSION_SCALE_ONE is a number")));
+        let n = n.parse().expect("SESSION_SCALE_ONE is a number");
+        println!("{}", one(n, token_len));
         return;
     }
     // `cargo test --all-targets` runs bench targets without `--bench`: a
@@ -148,11 +161,12 @@ fn main() {
     };
     let exe = std::env::current_exe().expect("own path");
     let mut table = String::from(
-        "| sessions | live | RSS growth MiB | bytes/session | insert ns/session | get p50 ns | get p99 ns | get p99.9 ns | miss p50 ns | miss p99 ns |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| sessions | token chars | live | RSS growth MiB | bytes/session | insert ns/session | get p50 ns | get p99 ns | get p99.9 ns | miss p50 ns | miss p99 ns |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for n in sizes {
         let out = std::process::Command::new(&exe)
             .env("SESSION_SCALE_ONE", n.to_string())
+            .args(["--token-len", &token_len.to_string()])
             .output()
             .expect("run the measurement");
         assert!(
