@@ -11,7 +11,7 @@
 //!
 //! Per size: the SessionIDs are generated first (their `Vec` is outside the
 //! measurement); then N sessions shaped like a login (bearer token of the
-//! chosen length, login name, expiry, creation time) are inserted, moka's
+//! chosen length, user id, expiry, creation time) are inserted, moka's
 //! pending work is run, and the growth of VmRSS is the store's cost. Lookup
 //! latency is timed per `get` of a live session (random order, 200k
 //! lookups), and for an unknown id. The allocator is mimalloc, as in the
@@ -85,7 +85,6 @@ fn one(n: usize, token_len: usize) -> String {
                 token: token.into(),
                 expires_at: Some(now + time::Duration::hours(1)),
                 user_id: 1001,
-                login: "demo".into(),
                 created: now,
             };
             store.insert(*id, session).await;
