@@ -22,3 +22,9 @@ cargo clippy --all-targets -- -D warnings
 stage "Rust unit, integration and snapshot tests"
 cargo build --all-targets
 cargo test --all-targets
+
+stage "load benchmark smoke (bench/load.sh --smoke: direct, nginx, gateway for ~2 s each)"
+# Uses the debug binary built above; installs nginx-light and wrk if missing.
+# Fails unless each run had successful requests and no errors; timings are
+# not checked (BENCHMARKS.md has the real runs).
+bash bench/load.sh --smoke
