@@ -23,6 +23,8 @@
 # no results file; fails unless every run had successful requests and no
 # non-2xx answers or socket errors. tests/run.sh runs it.
 #
+# BENCH_RUST_LOG=info keeps the per-request log lines (default: warn).
+#
 # Everything listens on 127.0.0.1; every wait is bounded; a trap stops every
 # process the script started.
 set -euo pipefail
@@ -33,9 +35,9 @@ CONNECTIONS=64
 THREADS=2
 SMOKE=0
 LATENCY_RUN=0
-API_KEY=demo-api-key
+API_KEY=${BENCH_API_KEY:-demo-api-key}  # the sandbox demo account's key
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 die() { echo "load.sh: error: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -112,7 +114,9 @@ wait_http() {
 }
 
 UP_PORT=$(free_port); NGINX_PORT=$(free_port); GW_PORT=$(free_port)
-export RUST_LOG=warn
+# Request logs off by default (as nginx's access_log); BENCH_RUST_LOG=info
+# measures the gateway with its default per-request log line.
+export RUST_LOG=${BENCH_RUST_LOG:-warn}
 
 "$BIN" sandbox --listen "127.0.0.1:$UP_PORT" >"$WORK/sandbox.log" 2>&1 &
 SANDBOX_PID=$!; PIDS+=("$SANDBOX_PID")
@@ -230,7 +234,7 @@ c=$CONNECTIONS
 report=$(
   echo "## Load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
-  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; binary $BIN; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
+  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; binary $BIN; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
   echo "(a) direct: GET /v2/users/me on the sandbox; (b) nginx: the same through nginx; (c) gateway: SOAP 1.1 WhoAmI (one GET /v2/users/me upstream)."
   echo "CPU and RSS \"alone\" count the process under test (sandbox for direct, nginx master+workers, gateway); \"+ upstream\" adds the sandbox."
   echo "Peak RSS is VmHWM since the process started (the sandbox serves every run, so its peak only grows)."
