@@ -1,7 +1,8 @@
 //! How much of the gateway's added latency is its HTTP client: times one
 //! sequential REST call (`GET /v2/users/me` with the demo API key) with
-//! reqwest, configured as `RestClient` configures it, and with the
-//! hyper-util client that reqwest wraps, alternating rounds.
+//! reqwest at its defaults, reqwest configured as `RestClient` configures it
+//! (no redirects, no retries), and the hyper-util client that reqwest wraps,
+//! alternating rounds.
 //!
 //! ```sh
 //! target/release/ecgrid-gateway sandbox --listen 127.0.0.1:18081 &
@@ -30,9 +31,14 @@ async fn main() {
         .nth(1)
         .unwrap_or_else(|| "http://127.0.0.1:18081/v2/users/me".to_string());
     let timeout = Duration::from_secs(30);
-    let reqwest = reqwest::Client::builder()
+    let defaults = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("reqwest client");
+    let configured = reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .build()
         .expect("reqwest client");
     let hyper: hyper_util::client::legacy::Client<_, Empty<Bytes>> =
@@ -40,22 +46,27 @@ async fn main() {
             .build_http();
     let uri: hyper::Uri = url.parse().expect("a URL");
     for round in 0..3 {
-        let mut times = Vec::with_capacity(CALLS);
-        for _ in 0..CALLS {
-            let started = Instant::now();
-            let response = reqwest
-                .get(&url)
-                .header("X-API-Key", KEY)
-                .send()
-                .await
-                .expect("reqwest call");
-            assert!(response.status().is_success());
-            let body = response.bytes().await.expect("body");
-            assert!(!body.is_empty());
-            times.push(started.elapsed().as_micros() as u64);
+        for (name, reqwest) in [
+            ("reqwest defaults", &defaults),
+            ("reqwest as used", &configured),
+        ] {
+            let mut times = Vec::with_capacity(CALLS);
+            for _ in 0..CALLS {
+                let started = Instant::now();
+                let response = reqwest
+                    .get(&url)
+                    .header("X-API-Key", KEY)
+                    .send()
+                    .await
+                    .expect("reqwest call");
+                assert!(response.status().is_success());
+                let body = response.bytes().await.expect("body");
+                assert!(!body.is_empty());
+                times.push(started.elapsed().as_micros() as u64);
+            }
+            let (p50, p99) = percentiles(times);
+            println!("round {round} {name:<16} p50 {p50:>4} µs  p99 {p99:>4} µs");
         }
-        let (p50, p99) = percentiles(times);
-        println!("round {round} reqwest    p50 {p50:>4} µs  p99 {p99:>4} µs");
 
         let mut times = Vec::with_capacity(CALLS);
         for _ in 0..CALLS {
@@ -79,6 +90,9 @@ async fn main() {
             times.push(started.elapsed().as_micros() as u64);
         }
         let (p50, p99) = percentiles(times);
-        println!("round {round} hyper-util p50 {p50:>4} µs  p99 {p99:>4} µs");
+        println!(
+            "round {round} {:<16} p50 {p50:>4} µs  p99 {p99:>4} µs",
+            "hyper-util"
+        );
     }
 }

@@ -85,6 +85,11 @@ impl RestClient {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
+            // reqwest's default retries HTTP/2 and HTTP/3 protocol refusals
+            // (this client speaks HTTP/1.1 only, so it never applied) and to
+            // be able to, clones every request (headers, URI, extensions)
+            // before sending it. No retries, no clone (BENCHMARKS.md).
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let base = base.trim_end_matches('/');
