@@ -150,8 +150,19 @@ esac
 # --- measurement helpers ---------------------------------------------------
 TICKS=$(getconf CLK_TCK)
 
-# pids_of ROOT: ROOT and its children (nginx master + workers).
-pids_of() { echo "$1"; pgrep -P "$1" 2>/dev/null || true; }
+# pids_of ROOT: ROOT and its children (nginx master + workers), from /proc
+# (no procps needed).
+pids_of() {
+  local stat rest f
+  echo "$1"
+  for stat in /proc/[0-9]*/stat; do
+    rest=$(cat "$stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    read -ra f <<<"$rest"
+    [ "${f[1]}" = "$1" ] && echo "${stat//[^0-9]/}"
+  done
+  return 0
+}
 
 # cpu_ticks PID...: utime + stime of the processes, in clock ticks.
 cpu_ticks() {
