@@ -1,8 +1,8 @@
 //! How much of the gateway's added latency is its HTTP client: times one
 //! sequential REST call (`GET /v2/users/me` with the demo API key) with
-//! reqwest at its defaults, reqwest as `RestClient` used to configure it (no
-//! redirects, no retries), and the hyper-util client that reqwest wraps and
-//! that `RestClient` now uses directly, alternating rounds.
+//! reqwest at its defaults, reqwest configured as `RestClient` configures it
+//! (no redirects, no retries), and the hyper-util client that reqwest wraps,
+//! alternating rounds.
 //!
 //! ```sh
 //! target/release/ecgrid-gateway sandbox --listen 127.0.0.1:18081 &

@@ -3,13 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::Method;
-use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -40,19 +34,10 @@ impl std::fmt::Debug for Auth {
     }
 }
 
-/// The HTTP client: hyper-util's pooled HTTP/1.1 client over rustls
-/// (Mozilla roots from webpki-roots, as reqwest's `rustls-tls` uses). Not
-/// reqwest: its layers (redirect policy re-parsing every URL, retry
-/// bookkeeping, boxing) cost ~25 µs per call (`examples/client_overhead.rs`,
-/// BENCHMARKS.md); the gateway needs none of them.
-type HttpClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-const USER_AGENT_VALUE: &str = concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION"));
-
 /// Typed client for one REST v2 upstream.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RestClient {
-    http: HttpClient,
+    http: reqwest::Client,
     base: Arc<str>,
     /// `base` parsed once; each call clones it and sets only the path, so
     /// no request re-parses the scheme and host (a measurable cost under
@@ -94,28 +79,19 @@ impl RestClient {
     /// A client for the upstream at `base` (e.g. `https://rest.ecgrid.io`)
     /// whose calls fail after `timeout`.
     pub fn new(base: &str, timeout: Duration) -> Result<Self, String> {
-        let mut tcp = HttpConnector::new();
-        tcp.set_connect_timeout(Some(timeout.min(Duration::from_secs(10))));
-        tcp.set_nodelay(true);
-        tcp.enforce_http(false);
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp);
-        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(90))
-            .pool_timer(TokioTimer::new())
-            .build(https);
+            .user_agent(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            // reqwest's default retries HTTP/2 and HTTP/3 protocol refusals
+            // (this client speaks HTTP/1.1 only, so it never applied) and to
+            // be able to, clones every request (headers, URI, extensions)
+            // before sending it. No retries, no clone (BENCHMARKS.md).
+            .retry(reqwest::retry::never().max_retries_per_request(0))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let base = base.trim_end_matches('/');
         let base_url = url::Url::parse(base)
             .map_err(|e| format!("the upstream URL {base} is not a valid URL: {e}"))?;
@@ -179,14 +155,20 @@ impl RestClient {
         body: Option<&B>,
         query: &[(&str, String)],
     ) -> Result<T, RestError> {
-        let started = Instant::now();
-        let result = match self.request(&method, path, auth, body, query) {
-            Ok(req) => self.exchange(req).await,
-            Err(reason) => Err(RestError::Unreachable {
-                upstream: self.base.to_string(),
-                reason,
-            }),
+        let mut req: RequestBuilder = self.http.request(method.clone(), self.url(path));
+        req = match auth {
+            Auth::None => req,
+            Auth::ApiKey(key) => req.header("X-API-Key", key),
+            Auth::Bearer(token) => req.bearer_auth(token),
         };
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let started = Instant::now();
+        let result = self.exchange(req).await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         let span = tracing::Span::current();
         span.record("upstream_ms", elapsed_ms);
@@ -203,47 +185,6 @@ impl RestClient {
         self.decode(status, &bytes)
     }
 
-    /// The request for `path` with its credential, query and JSON body; an
-    /// error says what could not be sent (a credential that is not a valid
-    /// header value, a body that does not serialize), naming no secret.
-    fn request<B: Serialize + ?Sized>(
-        &self,
-        method: &Method,
-        path: &str,
-        auth: &Auth,
-        body: Option<&B>,
-        query: &[(&str, String)],
-    ) -> Result<http::Request<Full<Bytes>>, String> {
-        let mut url = self.url(path);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        let mut req = http::Request::builder()
-            .method(method.clone())
-            .uri(url.as_str())
-            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        let credential = match auth {
-            Auth::None => None,
-            Auth::ApiKey(key) => Some((HeaderName::from_static("x-api-key"), key.clone())),
-            Auth::Bearer(token) => Some((AUTHORIZATION, format!("Bearer {token}"))),
-        };
-        if let Some((name, value)) = credential {
-            let mut value = HeaderValue::try_from(value)
-                .map_err(|_| "failed to parse header value".to_string())?;
-            value.set_sensitive(true);
-            req = req.header(name, value);
-        }
-        let body = match body {
-            Some(body) => {
-                req = req.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                Bytes::from(serde_json::to_vec(body).map_err(|e| e.to_string())?)
-            }
-            None => Bytes::new(),
-        };
-        req.body(Full::new(body)).map_err(|e| root_cause(&e))
-    }
-
     /// The upstream URL of `path` (e.g. `/v2/users/me`).
     fn url(&self, path: &str) -> url::Url {
         let mut url = self.base_url.clone();
@@ -255,40 +196,21 @@ impl RestClient {
         url
     }
 
-    /// Sends the request and reads at most [`MAX_RESPONSE_BYTES`] of body,
-    /// all within the upstream timeout.
-    async fn exchange(&self, req: http::Request<Full<Bytes>>) -> Result<(u16, Vec<u8>), RestError> {
-        let call = async {
-            let resp = self
-                .http
-                .request(req)
-                .await
-                .map_err(|e| self.transport_error(&e))?;
-            let status = resp.status().as_u16();
-            let mut body = resp.into_body();
-            let mut bytes = Vec::new();
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| self.transport_error(&e))?;
-                let Ok(chunk) = frame.into_data() else {
-                    continue;
-                };
-                if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                    return Err(RestError::BadResponse {
-                        upstream: self.base.to_string(),
-                        reason: format!("response body larger than {MAX_RESPONSE_BYTES} bytes"),
-                    });
-                }
-                bytes.extend_from_slice(&chunk);
+    /// Sends the request and reads at most [`MAX_RESPONSE_BYTES`] of body.
+    async fn exchange(&self, req: RequestBuilder) -> Result<(u16, Vec<u8>), RestError> {
+        let mut resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = resp.status().as_u16();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(&e))? {
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(RestError::BadResponse {
+                    upstream: self.base.to_string(),
+                    reason: format!("response body larger than {MAX_RESPONSE_BYTES} bytes"),
+                });
             }
-            Ok((status, bytes))
-        };
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result,
-            Err(_) => Err(RestError::Timeout {
-                upstream: self.base.to_string(),
-                after: self.timeout,
-            }),
+            bytes.extend_from_slice(&chunk);
         }
+        Ok((status, bytes))
     }
 
     fn decode<T: DeserializeOwned>(&self, status: u16, bytes: &[u8]) -> Result<T, RestError> {
@@ -328,8 +250,8 @@ impl RestClient {
         }
     }
 
-    fn transport_error(&self, err: &(dyn std::error::Error + 'static)) -> RestError {
-        if is_timeout(err) {
+    fn transport_error(&self, err: &reqwest::Error) -> RestError {
+        if err.is_timeout() {
             RestError::Timeout {
                 upstream: self.base.to_string(),
                 after: self.timeout,
@@ -341,29 +263,6 @@ impl RestClient {
             }
         }
     }
-}
-
-impl std::fmt::Debug for RestClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RestClient")
-            .field("base", &self.base)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-/// True when a cause in the chain is a timeout (the connect timeout).
-fn is_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-        {
-            return true;
-        }
-        current = e.source();
-    }
-    false
 }
 
 /// The HTTP status an `errorCode` stands for, when an upstream answers
