@@ -9,6 +9,12 @@ use ecgrid_gateway::config::{LogFormat, ServeArgs};
 use ecgrid_gateway::sandbox::cli::SandboxCommand;
 use ecgrid_gateway::{startup, telemetry};
 
+/// mimalloc instead of glibc malloc: under load, malloc/free/memmove were
+/// about a fifth of the gateway's CPU (perf, BENCHMARKS.md). The binary only;
+/// the library leaves the choice to whoever links it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// SOAP-to-REST compatibility gateway for ECGridOS clients.
 #[derive(Parser)]
 #[command(name = "ecgrid-gateway", version, about)]

@@ -94,7 +94,9 @@ pub fn redact_text(text: &str) -> String {
     }
 }
 
-/// What the gateway remembers about a logged-in session.
+/// What the gateway remembers about a logged-in session. Kept small: a
+/// million of these live in memory (`benches/session_scale.rs`); nothing
+/// that is not read back belongs here (the login name was dropped for that).
 #[derive(Clone)]
 pub struct Session {
     /// The REST bearer token.
@@ -103,8 +105,6 @@ pub struct Session {
     pub expires_at: Option<OffsetDateTime>,
     /// The REST user id.
     pub user_id: i32,
-    /// The login name used.
-    pub login: Arc<str>,
     /// When `Login` created the session.
     pub created: OffsetDateTime,
 }
@@ -218,7 +218,6 @@ mod tests {
             token: "t".into(),
             expires_at: None,
             user_id: 1,
-            login: "demo".into(),
             created: OffsetDateTime::now_utc(),
         };
         let ids: Vec<_> = (0..3).map(|_| SessionId::generate().unwrap()).collect();

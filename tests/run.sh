@@ -50,3 +50,9 @@ fi
 test -x target/debug/ecgrid-gateway || { echo "error: target/debug/ecgrid-gateway is missing (cargo build failed?)" >&2; exit 1; }
 # pytest exit code 5 (nothing collected) is a failure like any other non-zero.
 (cd "$clients" && .venv/bin/python -m pytest -q)
+
+stage "load benchmark smoke (bench/load.sh --smoke: direct, nginx, gateway for ~2 s each)"
+# Uses the debug binary built above; installs nginx-light and wrk if missing.
+# Fails unless each run had successful requests and no errors; timings are
+# not checked (BENCHMARKS.md has the real runs).
+bash bench/load.sh --smoke

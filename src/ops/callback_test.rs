@@ -15,6 +15,7 @@
 //! `ReturnCode` is the endpoint's HTTP status (0 when no response came) and
 //! whose `Message` is its body, or the upstream's reason there was none.
 
+use crate::rest::callbacks::TestResult;
 use crate::rest::Auth;
 use crate::soap::writer::{WriteBody, XmlWriter};
 use crate::soap::{Fault, Params};
@@ -94,6 +95,25 @@ impl Operation for CallBackTest {
             })
             .await?;
         Ok(CallBackTestResponse(QueueIdInfo::from_test(id, &result)?))
+    }
+}
+
+impl CallBackTestResponse {
+    /// The answer to a test delivery the endpoint took (HTTP 200, a short
+    /// JSON body), as the sandbox reports it, for benchmarks.
+    #[doc(hidden)]
+    pub fn sample(callback_id: i64) -> Self {
+        let result = TestResult {
+            callback_id_field: Some(callback_id),
+            url: Some("https://app.example.com/hook?mailbox=101&kind=InBox".to_string()),
+            http_status: Some(200),
+            response_body: Some("{\"ok\":true}".to_string()),
+            tested_at: Some(time::macros::datetime!(2026-05-07 14:32:00 UTC)),
+            delivery_id: Some(9001),
+            status: Some("delivered".to_string()),
+            ..TestResult::default()
+        };
+        CallBackTestResponse(QueueIdInfo::from_test(callback_id, &result).expect("a valid sample"))
     }
 }
 

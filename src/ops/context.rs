@@ -123,7 +123,6 @@ impl Context {
                     token: fresh.token.into(),
                     expires_at: fresh.expires_at,
                     user_id: fresh.user_id.unwrap_or(session.user_id),
-                    login: session.login.clone(),
                     created: session.created,
                 };
                 self.sessions.insert(id, renewed.clone()).await;

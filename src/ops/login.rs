@@ -74,7 +74,6 @@ impl Operation for Login {
                     token: token.token.into(),
                     expires_at: token.expires_at,
                     user_id: token.user_id.unwrap_or_default(),
-                    login: self.login.into(),
                     created: ctx.now(),
                 },
             )

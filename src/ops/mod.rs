@@ -214,6 +214,7 @@ pub static OPERATIONS: &[OperationSpec] = &[
 /// without a network). Not part of the gateway's interface.
 #[doc(hidden)]
 pub mod bench_api {
+    pub use super::callback_test::{CallBackTest, CallBackTestResponse};
     pub use super::login::{Login, LoginResponse};
     pub use super::whoami::{WhoAmI, WhoAmIResponse};
 }

@@ -39,6 +39,12 @@ impl std::fmt::Debug for Auth {
 pub struct RestClient {
     http: reqwest::Client,
     base: Arc<str>,
+    /// `base` parsed once; each call clones it and sets only the path, so
+    /// no request re-parses the scheme and host (a measurable cost under
+    /// load, see BENCHMARKS.md).
+    base_url: url::Url,
+    /// The path of `base` without a trailing slash ("" for none).
+    base_path: Arc<str>,
     timeout: Duration,
 }
 
@@ -79,11 +85,24 @@ impl RestClient {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
+            // reqwest's default retries HTTP/2 and HTTP/3 protocol refusals
+            // (this client speaks HTTP/1.1 only, so it never applied) and to
+            // be able to, clones every request (headers, URI, extensions)
+            // before sending it. No retries, no clone (BENCHMARKS.md).
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let base = base.trim_end_matches('/');
+        let base_url = url::Url::parse(base)
+            .map_err(|e| format!("the upstream URL {base} is not a valid URL: {e}"))?;
+        if base_url.cannot_be_a_base() {
+            return Err(format!("the upstream URL {base} cannot have a path"));
+        }
         Ok(RestClient {
             http,
-            base: base.trim_end_matches('/').into(),
+            base: base.into(),
+            base_path: base_url.path().trim_end_matches('/').into(),
+            base_url,
             timeout,
         })
     }
@@ -136,9 +155,7 @@ impl RestClient {
         body: Option<&B>,
         query: &[(&str, String)],
     ) -> Result<T, RestError> {
-        let mut req: RequestBuilder = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base));
+        let mut req: RequestBuilder = self.http.request(method.clone(), self.url(path));
         req = match auth {
             Auth::None => req,
             Auth::ApiKey(key) => req.header("X-API-Key", key),
@@ -166,6 +183,17 @@ impl RestClient {
         }
         let (status, bytes) = result?;
         self.decode(status, &bytes)
+    }
+
+    /// The upstream URL of `path` (e.g. `/v2/users/me`).
+    fn url(&self, path: &str) -> url::Url {
+        let mut url = self.base_url.clone();
+        if self.base_path.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{}{path}", self.base_path));
+        }
+        url
     }
 
     /// Sends the request and reads at most [`MAX_RESPONSE_BYTES`] of body.

@@ -1,0 +1,98 @@
+//! How much of the gateway's added latency is its HTTP client: times one
+//! sequential REST call (`GET /v2/users/me` with the demo API key) with
+//! reqwest at its defaults, reqwest configured as `RestClient` configures it
+//! (no redirects, no retries), and the hyper-util client that reqwest wraps,
+//! alternating rounds.
+//!
+//! ```sh
+//! target/release/ecgrid-gateway sandbox --listen 127.0.0.1:18081 &
+//! cargo run --release --example client_overhead -- http://127.0.0.1:18081/v2/users/me
+//! ```
+//!
+//! Prints p50/p99 in µs per client and round. Findings are in
+//! BENCHMARKS.md (profiling).
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+
+const CALLS: usize = 20_000;
+const KEY: &str = "demo-api-key";
+
+fn percentiles(mut us: Vec<u64>) -> (u64, u64) {
+    us.sort_unstable();
+    (us[us.len() / 2], us[us.len() * 99 / 100])
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "http://127.0.0.1:18081/v2/users/me".to_string());
+    let timeout = Duration::from_secs(30);
+    let defaults = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .expect("reqwest client");
+    let configured = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0))
+        .build()
+        .expect("reqwest client");
+    let hyper: hyper_util::client::legacy::Client<_, Empty<Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let uri: hyper::Uri = url.parse().expect("a URL");
+    for round in 0..3 {
+        for (name, reqwest) in [
+            ("reqwest defaults", &defaults),
+            ("reqwest as used", &configured),
+        ] {
+            let mut times = Vec::with_capacity(CALLS);
+            for _ in 0..CALLS {
+                let started = Instant::now();
+                let response = reqwest
+                    .get(&url)
+                    .header("X-API-Key", KEY)
+                    .send()
+                    .await
+                    .expect("reqwest call");
+                assert!(response.status().is_success());
+                let body = response.bytes().await.expect("body");
+                assert!(!body.is_empty());
+                times.push(started.elapsed().as_micros() as u64);
+            }
+            let (p50, p99) = percentiles(times);
+            println!("round {round} {name:<16} p50 {p50:>4} µs  p99 {p99:>4} µs");
+        }
+
+        let mut times = Vec::with_capacity(CALLS);
+        for _ in 0..CALLS {
+            let started = Instant::now();
+            let request = hyper::Request::get(uri.clone())
+                .header("X-API-Key", KEY)
+                .body(Empty::new())
+                .expect("request");
+            let response = tokio::time::timeout(timeout, hyper.request(request))
+                .await
+                .expect("in time")
+                .expect("hyper call");
+            assert!(response.status().is_success());
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            assert!(!body.is_empty());
+            times.push(started.elapsed().as_micros() as u64);
+        }
+        let (p50, p99) = percentiles(times);
+        println!(
+            "round {round} {:<16} p50 {p50:>4} µs  p99 {p99:>4} µs",
+            "hyper-util"
+        );
+    }
+}
