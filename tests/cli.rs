@@ -134,22 +134,10 @@ fn serve_with_sandbox_prints_one_line_with_the_demo_account_and_answers() {
     );
 
     let url = listening_url(&line);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let body = loop {
-        match std::net::TcpStream::connect(url.trim_start_matches("http://")) {
-            Ok(mut stream) => {
-                use std::io::{Read, Write};
-                stream
-                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .unwrap();
-                let mut out = String::new();
-                stream.read_to_string(&mut out).unwrap();
-                break out;
-            }
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("gateway not reachable: {e}"),
-        }
-    };
+    let body = exchange(
+        &url,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.ends_with("ok"), "{body}");
 }
@@ -210,23 +198,38 @@ fn fake_forward_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
     (format!("http://{addr}"), rx)
 }
 
-/// Posts a SOAP 1.1 envelope to the gateway's v4.1 endpoint and returns the
-/// whole HTTP response.
-fn post_soap(url: &str, action: &str, envelope: &str) -> String {
+/// Sends one raw HTTP/1.1 request (which must say `Connection: close`) to
+/// the server at `url`, retrying the connect for up to 10 s, and returns the
+/// whole response.
+fn exchange(url: &str, request: &str) -> String {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut stream = loop {
+        match std::net::TcpStream::connect(url.trim_start_matches("http://")) {
+            Ok(stream) => break stream,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("server not reachable: {e}"),
+        }
+    };
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    write!(
-        stream,
-        "POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"https://os.ecgrid.io/{action}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{envelope}",
-        envelope.len()
-    )
-    .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
     let mut out = String::new();
     stream.read_to_string(&mut out).unwrap();
     out
+}
+
+/// Posts a SOAP 1.1 envelope to the gateway's v4.1 endpoint and returns the
+/// whole HTTP response.
+fn post_soap(url: &str, action: &str, envelope: &str) -> String {
+    exchange(
+        url,
+        &format!(
+            "POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"https://os.ecgrid.io/{action}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{envelope}",
+            envelope.len()
+        ),
+    )
 }
 
 #[test]

@@ -33,15 +33,7 @@ async fn gateway() -> TestGateway {
 }
 
 async fn login(gw: &TestGateway) -> String {
-    let reply = gw
-        .call(
-            Soap::V11,
-            "Login",
-            &[("LoginName", DEMO_LOGIN), ("Password", DEMO_PASSWORD)],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.text_of("LoginResult").unwrap()
+    gw.login(Soap::V11, DEMO_LOGIN, DEMO_PASSWORD).await
 }
 
 /// `CallBackAddEx` for InBox parcels of the demo mailbox, Basic auth.

@@ -96,15 +96,7 @@ async fn upstream() -> MockServer {
 }
 
 async fn login(gw: &TestGateway, soap: Soap) -> String {
-    let reply = gw
-        .call(
-            soap,
-            "Login",
-            &[("LoginName", "jsmith"), ("Password", "Sup3r$ecret!")],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.text_of("LoginResult").expect("LoginResult")
+    gw.login(soap, "jsmith", "Sup3r$ecret!").await
 }
 
 #[tokio::test]

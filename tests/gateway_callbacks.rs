@@ -315,15 +315,7 @@ async fn upstream() -> MockServer {
 }
 
 async fn login(gw: &TestGateway) -> String {
-    let reply = gw
-        .call(
-            Soap::V11,
-            "Login",
-            &[("LoginName", "jsmith"), ("Password", "pw")],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.text_of("LoginResult").expect("LoginResult")
+    gw.login(Soap::V11, "jsmith", "pw").await
 }
 
 /// The JSON bodies the gateway POSTed to `p`.

@@ -65,6 +65,20 @@ impl TestGateway {
             .await
     }
 
+    /// Logs in with `name` and `password` over `soap` and returns the
+    /// SessionID (the call must succeed).
+    pub async fn login(&self, soap: Soap, name: &str, password: &str) -> String {
+        let reply = self
+            .call(
+                soap,
+                "Login",
+                &[("LoginName", name), ("Password", password)],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.text_of("LoginResult").expect("LoginResult")
+    }
+
     /// POSTs a raw body with the content type of `soap`.
     pub async fn post(&self, path: &str, soap: Soap, body: &str) -> SoapReply {
         let content_type = match soap {
