@@ -64,10 +64,9 @@ async fn create(
     session_id: Option<&str>,
     body: CreateCallback,
 ) -> Result<crate::rest::callbacks::CallbackRecord, Fault> {
-    ctx.call_as(session_id, |auth: Auth| {
-        let rest = ctx.rest.clone();
-        let body = body.clone();
-        async move { rest.create_callback(&auth, &body).await }
+    let body = &body;
+    ctx.call_as(session_id, |auth: Auth| async move {
+        ctx.rest.create_callback(&auth, body).await
     })
     .await
 }

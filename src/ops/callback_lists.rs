@@ -64,12 +64,10 @@ impl Operation for CallBackEventListEx {
     }
 
     async fn call(self, ctx: &Context) -> Result<CallBackEventListExResponse, Fault> {
-        let filter = self.filter;
+        let filter = &self.filter;
         let entries = ctx
-            .call_as(self.session_id.as_deref(), |auth: Auth| {
-                let rest = ctx.rest.clone();
-                let filter = filter.clone();
-                async move { rest.queue_list_all(&auth, &filter).await }
+            .call_as(self.session_id.as_deref(), |auth: Auth| async move {
+                ctx.rest.queue_list_all(&auth, filter).await
             })
             .await?;
         let mut list = Vec::with_capacity(entries.len());
@@ -161,11 +159,10 @@ impl QueueListRequest {
                 callback_id: None,
                 status: Some(status.as_str().to_string()),
             };
+            let filter = &filter;
             let events = ctx
-                .call_as(self.session_id.as_deref(), |auth: Auth| {
-                    let rest = ctx.rest.clone();
-                    let filter = filter.clone();
-                    async move { rest.event_list_all(&auth, &filter).await }
+                .call_as(self.session_id.as_deref(), |auth: Auth| async move {
+                    ctx.rest.event_list_all(&auth, filter).await
                 })
                 .await?;
             for event in events {

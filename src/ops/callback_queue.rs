@@ -50,16 +50,14 @@ impl Operation for CallBackQueueInfo {
         let session = self.session_id.as_deref();
         let id = self.callback_id;
         let entry = ctx
-            .call_as(session, |auth: Auth| {
-                let rest = ctx.rest.clone();
-                async move { rest.queue_entry(&auth, id).await }
+            .call_as(session, |auth: Auth| async move {
+                ctx.rest.queue_entry(&auth, id).await
             })
             .await?;
         let latest = match entry.callback_event_id {
             Some(event_id) => Some(
-                ctx.call_as(session, |auth: Auth| {
-                    let rest = ctx.rest.clone();
-                    async move { rest.callback_event(&auth, event_id).await }
+                ctx.call_as(session, |auth: Auth| async move {
+                    ctx.rest.callback_event(&auth, event_id).await
                 })
                 .await?,
             ),
@@ -110,9 +108,8 @@ impl Operation for CallBackEventInfo {
         let session = self.session_id.as_deref();
         let id = self.callback_id;
         let entry = ctx
-            .call_as(session, |auth: Auth| {
-                let rest = ctx.rest.clone();
-                async move { rest.queue_entry(&auth, id).await }
+            .call_as(session, |auth: Auth| async move {
+                ctx.rest.queue_entry(&auth, id).await
             })
             .await?;
         let mut info = EventIdInfo::from_record(&entry.callback)?;
@@ -121,11 +118,10 @@ impl Operation for CallBackEventInfo {
                 callback_id: Some(id),
                 ..EventListFilter::default()
             };
+            let filter = &filter;
             let mut events = ctx
-                .call_as(session, |auth: Auth| {
-                    let rest = ctx.rest.clone();
-                    let filter = filter.clone();
-                    async move { rest.event_list_all(&auth, &filter).await }
+                .call_as(session, |auth: Auth| async move {
+                    ctx.rest.event_list_all(&auth, filter).await
                 })
                 .await?;
             events.retain(|e| e.callback_id() == Some(id));
@@ -175,11 +171,9 @@ impl Operation for CallBackEventSetStatus {
     }
 
     async fn call(self, ctx: &Context) -> Result<CallBackEventSetStatusResponse, Fault> {
-        let body = self.body;
-        ctx.call_as(self.session_id.as_deref(), |auth: Auth| {
-            let rest = ctx.rest.clone();
-            let body = body.clone();
-            async move { rest.update_callback(&auth, &body).await }
+        let body = &self.body;
+        ctx.call_as(self.session_id.as_deref(), |auth: Auth| async move {
+            ctx.rest.update_callback(&auth, body).await
         })
         .await?;
         Ok(CallBackEventSetStatusResponse)

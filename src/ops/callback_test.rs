@@ -89,9 +89,8 @@ impl Operation for CallBackTest {
         let id = self.callback_id;
         tracing::debug!(form = ?self.form, "CallBackTest form");
         let result = ctx
-            .call_as(self.session_id.as_deref(), |auth: Auth| {
-                let rest = ctx.rest.clone();
-                async move { rest.test_callback(&auth, id).await }
+            .call_as(self.session_id.as_deref(), |auth: Auth| async move {
+                ctx.rest.test_callback(&auth, id).await
             })
             .await?;
         Ok(CallBackTestResponse(QueueIdInfo::from_test(id, &result)?))

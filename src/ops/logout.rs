@@ -38,9 +38,8 @@ impl Operation for Logout {
             None => None,
         };
         let result = ctx
-            .call_as(session_id, |auth: Auth| {
-                let rest = ctx.rest.clone();
-                async move { rest.logout(&auth).await }
+            .call_as(session_id, |auth: Auth| async move {
+                ctx.rest.logout(&auth).await
             })
             .await;
         if let Some((id, _)) = gateway_session {

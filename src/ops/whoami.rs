@@ -48,9 +48,8 @@ impl Operation for WhoAmI {
     async fn call(self, ctx: &Context) -> Result<WhoAmIResponse, Fault> {
         let session_id = self.session_id.unwrap_or_default();
         let me = ctx
-            .call_as(Some(&session_id), |auth: Auth| {
-                let rest = ctx.rest.clone();
-                async move { rest.me(&auth).await }
+            .call_as(Some(&session_id), |auth: Auth| async move {
+                ctx.rest.me(&auth).await
             })
             .await?;
         let auth_level = match me.auth_level.as_deref() {
