@@ -462,80 +462,74 @@ impl RestClient {
         .await
     }
 
-    /// One page of `POST /v2/callbacks/queue-list`.
-    pub async fn queue_list_page(
-        &self,
-        auth: &Auth,
-        filter: &QueueListFilter,
-        page_no: u32,
-        records_per_page: u32,
-    ) -> Result<QueuePage, RestError> {
-        let body = Paged {
-            filter,
-            page_no,
-            records_per_page,
-        };
-        self.post("/v2/callbacks/queue-list", auth, Some(&body))
-            .await
-    }
-
-    /// Every page of `queue-list` (at most [`MAX_PAGES`] of
-    /// [`MAX_PAGE_SIZE`]).
+    /// Every page of `POST /v2/callbacks/queue-list` (at most
+    /// [`MAX_PAGES`] of [`MAX_PAGE_SIZE`]).
     pub async fn queue_list_all(
         &self,
         auth: &Auth,
         filter: &QueueListFilter,
     ) -> Result<Vec<QueueEntry>, RestError> {
-        let mut all = Vec::new();
-        for page_no in 1..=MAX_PAGES {
-            let page = self
-                .queue_list_page(auth, filter, page_no, MAX_PAGE_SIZE)
-                .await?;
-            let got = page.queue_entries.len();
-            all.extend(page.queue_entries);
-            if is_last_page(got, all.len(), page.total_records) {
-                break;
-            }
-        }
-        Ok(all)
-    }
-
-    /// One page of `POST /v2/callbacks/event-list`.
-    pub async fn event_list_page(
-        &self,
-        auth: &Auth,
-        filter: &EventListFilter,
-        page_no: u32,
-        records_per_page: u32,
-    ) -> Result<EventPage, RestError> {
-        let body = Paged {
-            filter,
-            page_no,
-            records_per_page,
-        };
-        self.post("/v2/callbacks/event-list", auth, Some(&body))
+        self.list_all::<QueuePage, _>("/v2/callbacks/queue-list", auth, filter)
             .await
     }
 
-    /// Every page of `event-list` (at most [`MAX_PAGES`] of
-    /// [`MAX_PAGE_SIZE`]).
+    /// Every page of `POST /v2/callbacks/event-list` (at most
+    /// [`MAX_PAGES`] of [`MAX_PAGE_SIZE`]).
     pub async fn event_list_all(
         &self,
         auth: &Auth,
         filter: &EventListFilter,
     ) -> Result<Vec<CallbackEvent>, RestError> {
+        self.list_all::<EventPage, _>("/v2/callbacks/event-list", auth, filter)
+            .await
+    }
+
+    /// Asks `path` for page after page of `filter`'s matches until a short
+    /// page, the reported total, or [`MAX_PAGES`].
+    async fn list_all<P: ListPage, F: Serialize>(
+        &self,
+        path: &str,
+        auth: &Auth,
+        filter: &F,
+    ) -> Result<Vec<P::Item>, RestError> {
         let mut all = Vec::new();
         for page_no in 1..=MAX_PAGES {
-            let page = self
-                .event_list_page(auth, filter, page_no, MAX_PAGE_SIZE)
-                .await?;
-            let got = page.events.len();
-            all.extend(page.events);
-            if is_last_page(got, all.len(), page.total_records) {
+            let body = Paged {
+                filter,
+                page_no,
+                records_per_page: MAX_PAGE_SIZE,
+            };
+            let page: P = self.post(path, auth, Some(&body)).await?;
+            let (items, total) = page.into_parts();
+            let got = items.len();
+            all.extend(items);
+            if is_last_page(got, all.len(), total) {
                 break;
             }
         }
         Ok(all)
+    }
+}
+
+/// One page of a REST list answer: its items and the total reported.
+trait ListPage: serde::de::DeserializeOwned {
+    /// What the list holds.
+    type Item;
+    /// The page's items and the upstream's total across all pages.
+    fn into_parts(self) -> (Vec<Self::Item>, Option<u64>);
+}
+
+impl ListPage for QueuePage {
+    type Item = QueueEntry;
+    fn into_parts(self) -> (Vec<QueueEntry>, Option<u64>) {
+        (self.queue_entries, self.total_records)
+    }
+}
+
+impl ListPage for EventPage {
+    type Item = CallbackEvent;
+    fn into_parts(self) -> (Vec<CallbackEvent>, Option<u64>) {
+        (self.events, self.total_records)
     }
 }
 
