@@ -22,12 +22,8 @@ fn ok(data: serde_json::Value) -> ResponseTemplate {
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
     let captured = CapturedLogs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("debug")
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
+    tracing::subscriber::set_global_default(captured.subscriber("debug"))
+        .expect("first subscriber");
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -12,12 +12,7 @@ use support::receiver::{Receiver, Reply};
 #[tokio::test(flavor = "current_thread")]
 async fn logs_carry_no_secrets() {
     let captured = CapturedLogs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("ecgrid_gateway=trace,info")
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing::subscriber::set_default(captured.subscriber("ecgrid_gateway=trace,info"));
 
     let rx = Receiver::start(vec![Reply::status(500), Reply::status(200)]).await;
     let api = Api::start(test_config()).await;

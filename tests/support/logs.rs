@@ -5,12 +5,22 @@ use std::sync::{Arc, Mutex};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// A log sink: hand it to `tracing_subscriber::fmt().with_writer(..)`,
-/// then read everything written with [`CapturedLogs::text`].
+/// A log sink: install [`CapturedLogs::subscriber`], then read everything
+/// written with [`CapturedLogs::text`].
 #[derive(Clone, Default)]
 pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
 
 impl CapturedLogs {
+    /// A plain-text (no colour) subscriber writing here, at the levels
+    /// `filter` (an `EnvFilter` directive) lets through.
+    pub fn subscriber(&self, filter: &str) -> impl tracing::Subscriber + Send + Sync {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .finish()
+    }
+
     /// Everything logged so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
