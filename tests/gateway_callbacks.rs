@@ -692,3 +692,71 @@ async fn callback_faults_in_both_soap_versions() {
     assert!(sent_to(&server, "/v2/callbacks/create").await.is_empty());
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn lists_follow_every_page_until_a_short_one() {
+    // A full first page (500, the page size the gateway asks for) means
+    // there may be more: the gateway asks for page 2, which is short, and
+    // stops there. Every entry of both pages is listed.
+    let server = MockServer::start().await;
+    let post = |p: &str| Mock::given(method("POST")).and(path(p.to_string()));
+    mount(
+        &server,
+        post("/v2/auth/login").respond_with(ok(
+            json!({"token": TOKEN, "expiresAt": "2099-01-01T00:00:00Z", "userId": 1042}),
+        )),
+    )
+    .await;
+    let entries = |ids: std::ops::Range<i64>| -> Vec<Value> {
+        ids.map(|id| {
+            with(
+                entry_7001(),
+                json!({"callbackId": id, "callBackQueueId": id}),
+            )
+        })
+        .collect()
+    };
+    let full: Vec<Value> = entries(10_000..10_500);
+    let short: Vec<Value> = entries(10_500..10_501);
+    mount(
+        &server,
+        post("/v2/callbacks/queue-list")
+            .and(body_partial_json(json!({"pageNo": 1})))
+            .respond_with(ok(json!({"totalRecords": 501, "queueEntries": full}))),
+    )
+    .await;
+    mount(
+        &server,
+        post("/v2/callbacks/queue-list")
+            .and(body_partial_json(json!({"pageNo": 2})))
+            .respond_with(ok(json!({"totalRecords": 501, "queueEntries": short}))),
+    )
+    .await;
+    let gw = spawn_gateway(&config_for(&server.uri())).await;
+    let sid = login(&gw).await;
+
+    let reply = gw
+        .call(
+            Soap::V11,
+            "CallBackEventListEx",
+            &[
+                ("SessionID", &sid),
+                ("NetworkID", "0"),
+                ("MailboxID", "0"),
+                ("ShowInactive", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body.matches("<CallBackEventIDInfo>").count(), 501);
+    assert!(reply
+        .body
+        .contains("<CallBackEventID>10500</CallBackEventID>"));
+    let pages: Vec<Value> = sent_to(&server, "/v2/callbacks/queue-list")
+        .await
+        .iter()
+        .map(|b| b["pageNo"].clone())
+        .collect();
+    assert_eq!(pages, vec![json!(1), json!(2)]);
+    gw.stop().await;
+}
