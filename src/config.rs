@@ -23,6 +23,13 @@ pub const DEFAULT_SESSION_CAPACITY: u64 = 1_000_000;
 pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Most `--workers` accepted.
+pub const MAX_WORKERS: usize = 1024;
+
+/// Default `--workers`: one per CPU the process may use.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -84,6 +91,14 @@ pub struct ServeArgs {
         value_name = "SIZE"
     )]
     pub max_body: Option<String>,
+    /// Worker threads serving connections [default: one per CPU]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_WORKERS",
+        allow_hyphen_values = true,
+        value_name = "N"
+    )]
+    pub workers: Option<String>,
     /// Log format [default: text]
     #[arg(long, env = "ECGRID_GATEWAY_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -111,6 +126,7 @@ struct FileConfig {
     upstream_timeout: Option<String>,
     #[serde(alias = "max-body")]
     max_body: Option<toml::Value>,
+    workers: Option<u64>,
     #[serde(alias = "log-format")]
     log_format: Option<LogFormat>,
 }
@@ -144,6 +160,8 @@ pub struct Config {
     pub upstream_timeout: Duration,
     /// Request body limit in bytes.
     pub max_body: usize,
+    /// Worker threads (each a single-threaded runtime; see `workers.rs`).
+    pub workers: usize,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -158,6 +176,7 @@ impl Default for Config {
             session_capacity: DEFAULT_SESSION_CAPACITY,
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
+            workers: default_workers(),
             log_format: LogFormat::Text,
         }
     }
@@ -242,14 +261,15 @@ impl ServeArgs {
         ) {
             config.session_idle_timeout = parse_duration(&v, src)?;
         }
-        let capacity = self
-            .session_capacity
-            .clone()
-            .map(|v| (v, Source::Flag("session-capacity")))
-            .or(file
-                .session_capacity
-                .map(|n| (n.to_string(), Source::File(path, "session-capacity"))));
-        if let Some((v, src)) = capacity {
+        // Whole numbers: the flag is a string, the TOML value a number.
+        let pick_count = |flag: &Option<String>, file_value: Option<u64>, name: &'static str| {
+            pick(flag, &file_value.map(|n| n.to_string()), name)
+        };
+        if let Some((v, src)) = pick_count(
+            &self.session_capacity,
+            file.session_capacity,
+            "session-capacity",
+        ) {
             config.session_capacity = match v.trim().parse::<u64>() {
                 Ok(n) if n > 0 => n,
                 _ => {
@@ -257,6 +277,20 @@ impl ServeArgs {
                         src,
                         &v,
                         "expected a whole number of sessions, at least 1",
+                    ))
+                }
+            };
+        }
+        if let Some((v, src)) = pick_count(&self.workers, file.workers, "workers") {
+            config.workers = match v.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_WORKERS).contains(&n) => n,
+                _ => {
+                    return Err(bad(
+                        src,
+                        &v,
+                        &format!(
+                            "expected a whole number of worker threads from 1 to {MAX_WORKERS}"
+                        ),
                     ))
                 }
             };
@@ -376,6 +410,56 @@ mod tests {
         assert_eq!(config, Config::default());
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.max_body, 1024 * 1024);
+        assert_eq!(config.workers, default_workers());
+        assert!(config.workers >= 1);
+    }
+
+    #[test]
+    fn workers_come_from_the_flag_or_the_file_within_bounds() {
+        let args = ServeArgs {
+            workers: Some("3".into()),
+            ..Default::default()
+        };
+        assert_eq!(args.resolve().unwrap().workers, 3);
+        for bad_value in ["0", "-2", "1025", "many", ""] {
+            let err = ServeArgs {
+                workers: Some(bad_value.into()),
+                ..Default::default()
+            }
+            .resolve()
+            .unwrap_err()
+            .0;
+            assert_eq!(
+                err,
+                format!("invalid value '{bad_value}' for --workers: expected a whole number of worker threads from 1 to 1024")
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gw.toml");
+        std::fs::write(&path, "workers = 5\nsession-capacity = 7\n").unwrap();
+        let from_file = ServeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let config = from_file.resolve().unwrap();
+        assert_eq!((config.workers, config.session_capacity), (5, 7));
+        let flag_wins = ServeArgs {
+            workers: Some("2".into()),
+            ..from_file
+        };
+        assert_eq!(flag_wins.resolve().unwrap().workers, 2);
+        std::fs::write(&path, "workers = 0\n").unwrap();
+        let err = ServeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err()
+        .0;
+        assert!(
+            err.starts_with("invalid value '0' for 'workers' in "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -39,4 +39,5 @@ pub mod session;
 pub mod soap;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;
 pub mod wsdl;

@@ -15,6 +15,7 @@ use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::server::{router, AppState};
 use crate::session::SessionStore;
 use crate::soap::Limits;
+use crate::workers::{self, WorkerPool};
 
 /// A running gateway (and its sandbox, with `--sandbox`).
 pub struct Gateway {
@@ -84,11 +85,17 @@ impl Gateway {
     }
 }
 
-/// The operations' context for an upstream.
-pub fn context(upstream: &str, config: &Config, clock: Clock) -> Result<Context, String> {
+/// The operations' context for one worker: its own REST client for
+/// `upstream`, the gateway's shared session store.
+pub fn context(
+    upstream: &str,
+    config: &Config,
+    sessions: SessionStore,
+    clock: Clock,
+) -> Result<Context, String> {
     Ok(Context {
         rest: RestClient::new(upstream, config.upstream_timeout)?,
-        sessions: SessionStore::new(config.session_idle_timeout, config.session_capacity),
+        sessions,
         clock,
     })
 }
@@ -124,24 +131,26 @@ pub async fn start_with_clock(
             (handle.base_url(), Some(handle))
         }
     };
-    let state = AppState {
-        ctx: context(&upstream, config, clock)?,
-        public_url: config.public_url.as_deref().map(Arc::from),
-        max_body: config.max_body,
-        limits: Limits::default(),
-    };
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listen address: {e}"))?;
+    // One router per worker, each with its own upstream client (and so its
+    // own connection pool, driven on that worker's thread); the session
+    // store is shared.
+    let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
+    let mut routers = Vec::with_capacity(config.workers);
+    for _ in 0..config.workers {
+        routers.push(router(AppState {
+            ctx: context(&upstream, config, sessions.clone(), clock)?,
+            public_url: config.public_url.as_deref().map(Arc::from),
+            max_body: config.max_body,
+            limits: Limits::default(),
+        }));
+    }
+    let pool = WorkerPool::start(routers, addr)
+        .map_err(|e| format!("cannot start the worker threads (--workers): {e}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = router(state);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(workers::serve(listener, pool, stopped));
     Ok(Gateway {
         addr,
         sandbox,

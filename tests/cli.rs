@@ -36,6 +36,7 @@ fn bad_values_exit_2_naming_the_flag() {
         (&["serve", "--upstream", "not a url"], "--upstream"),
         (&["serve", "--public-url", "ftp://x"], "--public-url"),
         (&["serve", "--session-capacity", "-1"], "--session-capacity"),
+        (&["serve", "--workers", "0"], "--workers"),
         (&["serve", "--log-format", "xml"], "--log-format"),
         (
             &["serve", "--sandbox", "--upstream", "http://127.0.0.1:1"],

@@ -142,6 +142,36 @@ async fn login_whoami_version_nowutc_logout_in_both_soap_versions() {
     gw.stop().await;
 }
 
+/// Every worker thread sees every session: with two workers and a new
+/// connection per call, consecutive calls are served by different workers
+/// (round robin), so a Login, the calls after it and the Logout each meet
+/// the session store on another thread.
+#[tokio::test]
+async fn sessions_are_shared_by_every_worker() {
+    let upstream = upstream().await;
+    let config = config_for(&upstream.uri());
+    assert_eq!(config.workers, 2);
+    let mut gw = spawn_gateway(&config).await;
+    gw.http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let sid = login(&gw, Soap::V11).await;
+    for _ in 0..3 {
+        let reply = gw.call(Soap::V11, "WhoAmI", &[("SessionID", &sid)]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.text_of("SessionID").as_deref(), Some(sid.as_str()));
+    }
+    // A live session's logout answers 1 (an unknown one 0).
+    let reply = gw.call(Soap::V11, "Logout", &[("SessionID", &sid)]).await;
+    assert_eq!(reply.text_of("LogoutResult").as_deref(), Some("1"));
+    for _ in 0..2 {
+        let reply = gw.call(Soap::V11, "WhoAmI", &[("SessionID", &sid)]).await;
+        assert_eq!(reply.status, 500, "{}", reply.body);
+    }
+    gw.stop().await;
+}
+
 #[tokio::test]
 async fn login_accepts_every_published_name_field_and_answers_in_the_request_namespace() {
     let upstream = upstream().await;

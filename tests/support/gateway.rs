@@ -172,11 +172,13 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Config for a gateway against `upstream`, with short timeouts for tests.
+/// Config for a gateway against `upstream`, with short timeouts for tests
+/// and two workers whatever the machine (so sessions cross workers).
 pub fn config_for(upstream: &str) -> Config {
     Config {
         upstream: Upstream::Url(upstream.to_string()),
         upstream_timeout: Duration::from_secs(2),
+        workers: 2,
         ..Config::default()
     }
 }
