@@ -46,24 +46,27 @@ async fn main() -> ExitCode {
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
-            telemetry::init(config.log_format);
-            match startup::run(config).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    ExitCode::FAILURE
-                }
-            }
+            let logs = telemetry::init(config.log_format);
+            let result = startup::run(config).await;
+            finish(logs, result)
         }
         Command::Sandbox(command) => {
-            telemetry::init(LogFormat::Text);
-            match command.run().await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    ExitCode::FAILURE
-                }
-            }
+            let logs = telemetry::init(LogFormat::Text);
+            let result = command.run().await;
+            finish(logs, result)
+        }
+    }
+}
+
+/// Writes out the queued log lines, then reports how the command ended (so
+/// an error is the last thing on stderr).
+fn finish(logs: telemetry::LogGuard, result: Result<(), String>) -> ExitCode {
+    drop(logs);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
     }
 }

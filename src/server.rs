@@ -21,6 +21,7 @@ use crate::ops::{self, Availability, Context};
 use crate::soap::{
     read_envelope, write_fault, write_response, Fault, Limits, ServiceNs, SoapVersion,
 };
+use crate::telemetry;
 use crate::wsdl;
 
 /// One of the two ECGridOS endpoint paths the gateway serves.
@@ -100,7 +101,7 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     span.in_scope(|| {
         tracing::info!(
             status,
-            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            elapsed_ms = telemetry::millis(started.elapsed()),
             "request finished"
         )
     });

@@ -263,3 +263,62 @@ fn upstream_calls_go_through_the_proxy_named_in_the_environment() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("9.9-via-proxy"), "{response}");
 }
+
+/// Log lines are written by a writer thread; stopping the gateway as an
+/// orchestrator does (SIGTERM) must still leave every line in the log,
+/// down to the last one it logs on the way out.
+#[test]
+fn every_log_line_is_written_before_the_gateway_exits_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("gateway.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "serve",
+        "--sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--workers",
+        "2",
+    ])
+    .env("RUST_LOG", "info")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::from(log));
+    let mut child = Running(cmd.spawn().expect("spawn"));
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = listening_url(&line);
+    const CALLS: usize = 50;
+    let envelope = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><NowUTC xmlns="https://os.ecgrid.io/"/></soap:Body></soap:Envelope>"#;
+    for _ in 0..CALLS {
+        let response = post_soap(&url, "NowUTC", envelope);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+
+    let pid = child.0.id() as libc::pid_t;
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit within 20 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert_eq!(
+        text.matches("request finished").count(),
+        CALLS,
+        "one line per call:\n{text}"
+    );
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("sandbox stopped"),
+        "last line: {last}\n{text}"
+    );
+}

@@ -169,7 +169,7 @@ impl RestClient {
         }
         let started = Instant::now();
         let result = self.exchange(req).await;
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed_ms = crate::telemetry::millis(started.elapsed());
         let span = tracing::Span::current();
         span.record("upstream_ms", elapsed_ms);
         match &result {
