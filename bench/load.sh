@@ -24,6 +24,9 @@
 # non-2xx answers or socket errors. tests/run.sh runs it.
 #
 # BENCH_RUST_LOG=info keeps the per-request log lines (default: warn).
+# BENCH_GATEWAY_BIN=PATH runs (c) with another build of the gateway (an A/B
+# against an older commit; the sandbox stays this build), and
+# BENCH_GATEWAY_ARGS="--workers 1" adds `serve` flags (word-split).
 #
 # Everything listens on 127.0.0.1; every wait is bounded; a trap stops every
 # process the script started.
@@ -80,6 +83,9 @@ else
   BIN=target/release/ecgrid-gateway
 fi
 [ -x "$BIN" ] || die "$BIN was not built"
+GW_BIN=${BENCH_GATEWAY_BIN:-$BIN}
+[ -x "$GW_BIN" ] || die "BENCH_GATEWAY_BIN=$GW_BIN is not an executable"
+read -r -a GW_ARGS <<<"${BENCH_GATEWAY_ARGS:-}"
 
 # --- processes -------------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ecgrid-load.XXXXXX")
@@ -131,7 +137,7 @@ sed -e "s|@USER_LINE@|$USER_LINE|" -e "s|@PREFIX@|$WORK/nginx|g" \
 NGINX_PID=$!; PIDS+=("$NGINX_PID")
 wait_http nginx "http://127.0.0.1:$NGINX_PORT/v2/users/me" "$NGINX_PID" -H "X-API-Key: $API_KEY"
 
-"$BIN" serve --listen "127.0.0.1:$GW_PORT" --upstream "http://127.0.0.1:$UP_PORT" >"$WORK/gateway.log" 2>&1 &
+"$GW_BIN" serve --listen "127.0.0.1:$GW_PORT" --upstream "http://127.0.0.1:$UP_PORT" ${GW_ARGS[@]+"${GW_ARGS[@]}"} >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!; PIDS+=("$GW_PID")
 wait_http gateway "http://127.0.0.1:$GW_PORT/healthz" "$GW_PID"
 
@@ -233,7 +239,7 @@ pass() {
   run gateway soap "http://127.0.0.1:$GW_PORT" "$conns" "$threads" "$GW_PID" "$SANDBOX_PID"
 }
 
-echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION against direct, nginx, gateway ($BIN)" >&2
+echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION against direct, nginx, gateway ($GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}})" >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 pass "$CONNECTIONS" "$THREADS"
 [ "$LATENCY_RUN" = 1 ] && pass 1 1
@@ -245,7 +251,7 @@ c=$CONNECTIONS
 report=$(
   echo "## Load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
-  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; binary $BIN; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
+  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; binary $BIN; gateway $GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}}; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
   echo "(a) direct: GET /v2/users/me on the sandbox; (b) nginx: the same through nginx; (c) gateway: SOAP 1.1 WhoAmI (one GET /v2/users/me upstream)."
   echo "CPU and RSS \"alone\" count the process under test (sandbox for direct, nginx master+workers, gateway); \"+ upstream\" adds the sandbox."
   echo "Peak RSS is VmHWM since the process started (the sandbox serves every run, so its peak only grows)."

@@ -76,13 +76,15 @@ pub struct AppState {
 
 /// The gateway's router.
 pub fn router(state: AppState) -> Router {
+    // Behind an Arc: axum clones the state for every request, and a
+    // Context clone copies the upstream URL.
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .fallback(handle)
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
-async fn handle(State(state): State<AppState>, request: Request) -> Response {
+async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let request_id = request_id(request.headers());
     let span = tracing::info_span!(
         "request",
@@ -111,11 +113,11 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
-async fn route(state: AppState, request: Request) -> Response {
-    let path = request.uri().path().to_string();
-    let Some(endpoint) = Endpoint::from_path(&path) else {
+async fn route(state: Arc<AppState>, request: Request) -> Response {
+    let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         let fault = Fault::invalid(format!(
-            "no ECGridOS endpoint at {path}; the gateway serves {} and {}",
+            "no ECGridOS endpoint at {}; the gateway serves {} and {}",
+            request.uri().path(),
             Endpoint::V41.path(),
             Endpoint::V32.path()
         ))
@@ -159,7 +161,7 @@ async fn route(state: AppState, request: Request) -> Response {
     }
 }
 
-async fn soap_post(state: AppState, endpoint: Endpoint, request: Request) -> Response {
+async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -> Response {
     let version = match content_type_version(request.headers()) {
         Ok(v) => v,
         Err(fault) => return fault_response(SoapVersion::V11, &fault),
