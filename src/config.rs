@@ -404,6 +404,11 @@ fn parse_size(value: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The message of the error `args` resolve to (they must not resolve).
+    fn error_of(args: ServeArgs) -> String {
+        args.resolve().unwrap_err().0
+    }
+
     #[test]
     fn defaults_match_the_documented_ones() {
         let config = ServeArgs::default().resolve().unwrap();
@@ -422,13 +427,10 @@ mod tests {
         };
         assert_eq!(args.resolve().unwrap().workers, 3);
         for bad_value in ["0", "-2", "1025", "many", ""] {
-            let err = ServeArgs {
+            let err = error_of(ServeArgs {
                 workers: Some(bad_value.into()),
                 ..Default::default()
-            }
-            .resolve()
-            .unwrap_err()
-            .0;
+            });
             assert_eq!(
                 err,
                 format!("invalid value '{bad_value}' for --workers: expected a whole number of worker threads from 1 to 1024")
@@ -449,13 +451,10 @@ mod tests {
         };
         assert_eq!(flag_wins.resolve().unwrap().workers, 2);
         std::fs::write(&path, "workers = 0\n").unwrap();
-        let err = ServeArgs {
+        let err = error_of(ServeArgs {
             config: Some(path.clone()),
             ..Default::default()
-        }
-        .resolve()
-        .unwrap_err()
-        .0;
+        });
         assert!(
             err.starts_with("invalid value '0' for 'workers' in "),
             "{err}"
@@ -468,7 +467,7 @@ mod tests {
             session_idle_timeout: Some("soon".into()),
             ..Default::default()
         };
-        let err = args.resolve().unwrap_err().0;
+        let err = error_of(args);
         assert!(
             err.starts_with("invalid value 'soon' for --session-idle-timeout"),
             "{err}"
@@ -510,7 +509,7 @@ mod tests {
                 "--upstream-timeout",
             ),
         ] {
-            let err = args.resolve().unwrap_err().0;
+            let err = error_of(args);
             assert!(err.contains(flag), "{err}");
         }
     }
@@ -531,7 +530,7 @@ mod tests {
             allow_http_callbacks: true,
             ..Default::default()
         };
-        assert!(args.resolve().unwrap_err().0.contains("add --sandbox"));
+        assert!(error_of(args).contains("add --sandbox"));
         let args = ServeArgs {
             sandbox: true,
             allow_http_callbacks: true,
@@ -565,22 +564,16 @@ mod tests {
         assert_eq!(config.session_idle_timeout, Duration::from_secs(60));
 
         std::fs::write(&path, "upstream_timeout = \"forever\"\n").unwrap();
-        let err = ServeArgs {
+        let err = error_of(ServeArgs {
             config: Some(path.clone()),
             ..Default::default()
-        }
-        .resolve()
-        .unwrap_err()
-        .0;
+        });
         assert!(err.contains("'upstream-timeout' in"), "{err}");
         std::fs::write(&path, "colour = \"blue\"\n").unwrap();
-        let err = ServeArgs {
+        let err = error_of(ServeArgs {
             config: Some(path),
             ..Default::default()
-        }
-        .resolve()
-        .unwrap_err()
-        .0;
+        });
         assert!(err.contains("unknown field `colour`"), "{err}");
     }
 
