@@ -23,6 +23,8 @@ pub const DEFAULT_SESSION_CAPACITY: u64 = 1_000_000;
 pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Default `--shutdown-grace`.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Most `--workers` accepted.
 pub const MAX_WORKERS: usize = 1024;
 
@@ -99,6 +101,14 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub workers: Option<String>,
+    /// On shutdown, close connections still open after this long, e.g. 30s [default: 30s]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_SHUTDOWN_GRACE",
+        allow_hyphen_values = true,
+        value_name = "DURATION"
+    )]
+    pub shutdown_grace: Option<String>,
     /// Log format [default: text]
     #[arg(long, env = "ECGRID_GATEWAY_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -127,6 +137,8 @@ struct FileConfig {
     #[serde(alias = "max-body")]
     max_body: Option<toml::Value>,
     workers: Option<u64>,
+    #[serde(alias = "shutdown-grace")]
+    shutdown_grace: Option<String>,
     #[serde(alias = "log-format")]
     log_format: Option<LogFormat>,
 }
@@ -162,6 +174,8 @@ pub struct Config {
     pub max_body: usize,
     /// Worker threads (each a single-threaded runtime; see `workers.rs`).
     pub workers: usize,
+    /// How long a shutdown waits for open connections before closing them.
+    pub shutdown_grace: Duration,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -177,6 +191,7 @@ impl Default for Config {
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
             workers: default_workers(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             log_format: LogFormat::Text,
         }
     }
@@ -322,6 +337,9 @@ impl ServeArgs {
                     "expected a size of at least 1KiB, e.g. 1MiB, 512KiB or 65536",
                 )
             })?;
+        }
+        if let Some((v, src)) = pick(&self.shutdown_grace, &file.shutdown_grace, "shutdown-grace") {
+            config.shutdown_grace = parse_duration(&v, src)?;
         }
         config.log_format = self
             .log_format

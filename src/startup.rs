@@ -15,7 +15,7 @@ use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::server::{router, AppState};
 use crate::session::SessionStore;
 use crate::soap::Limits;
-use crate::workers::{self, WorkerPool};
+use crate::workers::{self, WorkerPool, WorkerSettings};
 
 /// A running gateway (and its sandbox, with `--sandbox`).
 pub struct Gateway {
@@ -147,7 +147,11 @@ pub async fn start_with_clock(
             limits: Limits::default(),
         }));
     }
-    let pool = WorkerPool::start(routers, addr)
+    let settings = WorkerSettings {
+        shutdown_grace: config.shutdown_grace,
+        ..WorkerSettings::default()
+    };
+    let pool = WorkerPool::start(routers, settings)
         .map_err(|e| format!("cannot start the worker threads (--workers): {e}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(workers::serve(listener, pool, stopped));

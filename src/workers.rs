@@ -14,20 +14,52 @@
 //! The acceptor ([`serve`]) runs on the caller's runtime, accepts on the one
 //! listener (bound normally, so a second gateway on the same port still gets
 //! "address in use") and hands each connection to the next worker in turn.
-//! Each worker serves its connections with `axum::serve` over a
-//! [`HandedOff`] listener, so connection handling and graceful shutdown are
-//! axum's.
+//! Each worker serves its connections with hyper's HTTP/1 connection
+//! builder and the gateway's axum `Router` as the service, with a timeout
+//! on reading a request head (a client that never finishes one cannot hold
+//! a connection, or a shutdown, forever).
+//!
+//! Shutdown: the acceptor stops accepting, every worker asks its
+//! connections to finish (idle ones close at once, in-flight requests are
+//! answered), and after [`WorkerSettings::shutdown_grace`] the connections
+//! still open are closed.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 
 /// A connection on its way to a worker.
 type Handoff = (std::net::TcpStream, SocketAddr);
+
+/// How workers treat their connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerSettings {
+    /// A connection whose request head has not fully arrived this long
+    /// after it started is closed.
+    pub header_read_timeout: Duration,
+    /// How long a shutdown waits for open connections to finish before it
+    /// closes them.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerSettings {
+    /// 30 s for a request head (hyper's default), 30 s of shutdown grace
+    /// (what orchestrators commonly allow before they kill).
+    fn default() -> Self {
+        WorkerSettings {
+            header_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Worker threads, each serving the connections handed to it with its own
 /// [`Router`] on its own single-threaded runtime.
@@ -39,9 +71,8 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Starts one worker thread per router (`ecgrid-worker-N`). `local_addr`
-    /// is what the workers report as their listen address.
-    pub fn start(routers: Vec<Router>, local_addr: SocketAddr) -> io::Result<Self> {
+    /// Starts one worker thread per router (`ecgrid-worker-N`).
+    pub fn start(routers: Vec<Router>, settings: WorkerSettings) -> io::Result<Self> {
         if routers.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -57,22 +88,11 @@ impl WorkerPool {
                 .build()?;
             let (handoff, connections) = mpsc::unbounded_channel();
             let (done, done_rx) = oneshot::channel();
-            let listener = HandedOff {
-                connections,
-                local_addr,
-            };
-            let stopped = stop_signal(stop.subscribe());
+            let stop = stop.subscribe();
             std::thread::Builder::new()
                 .name(format!("ecgrid-worker-{index}"))
                 .spawn(move || {
-                    let served = runtime.block_on(async move {
-                        axum::serve(listener, router)
-                            .with_graceful_shutdown(stopped)
-                            .await
-                    });
-                    if let Err(e) = served {
-                        tracing::error!(worker = index, error = %e, "worker stopped with an error");
-                    }
+                    runtime.block_on(run_worker(connections, router, stop, settings));
                     let _ = done.send(());
                 })?;
             workers.push(handoff);
@@ -119,8 +139,8 @@ impl WorkerPool {
     }
 
     /// Stops the workers: each stops taking connections, lets its in-flight
-    /// requests finish (axum's graceful shutdown) and ends its thread.
-    /// Returns once every worker has finished.
+    /// requests finish within the shutdown grace, closes what is left and
+    /// ends its thread. Returns once every worker has finished.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         drop(self.workers);
@@ -132,9 +152,74 @@ impl WorkerPool {
     }
 }
 
-/// Resolves when the pool says stop, or when the pool is gone.
-async fn stop_signal(mut stop: watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stop| *stop).await;
+/// One worker: serves handed-off connections until told to stop (or the
+/// pool is gone), then shuts its connections down within the grace.
+async fn run_worker(
+    mut connections: mpsc::UnboundedReceiver<Handoff>,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+    settings: WorkerSettings,
+) {
+    let (closing, _) = watch::channel(false);
+    let mut open = JoinSet::new();
+    loop {
+        tokio::select! {
+            handed = connections.recv() => match handed {
+                Some((stream, peer)) => match TcpStream::from_std(stream) {
+                    Ok(stream) => {
+                        open.spawn(serve_connection(stream, router.clone(), closing.subscribe(), settings));
+                    }
+                    Err(e) => {
+                        tracing::warn!(%peer, error = %e, "could not take over a handed-off connection; closed it");
+                    }
+                },
+                None => break,
+            },
+            _ = stop.wait_for(|stop| *stop) => break,
+            Some(_) = open.join_next(), if !open.is_empty() => {}
+        }
+    }
+    let _ = closing.send(true);
+    let drained = tokio::time::timeout(settings.shutdown_grace, async {
+        while open.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = open.len(),
+            grace_s = settings.shutdown_grace.as_secs_f64(),
+            "connections still open after the shutdown grace; closing them"
+        );
+        open.shutdown().await;
+    }
+}
+
+/// Serves one connection (HTTP/1.1, keep-alive) until the client closes it,
+/// it fails, or `closing` turns true; then finishes the request in flight,
+/// if any, and closes.
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    mut closing: watch::Receiver<bool>,
+    settings: WorkerSettings,
+) {
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        served = connection.as_mut() => {
+            if let Err(e) = served {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            return;
+        }
+        _ = closing.wait_for(|closing| *closing) => connection.as_mut().graceful_shutdown(),
+    }
+    if let Err(e) = connection.await {
+        tracing::debug!(error = %e, "connection ended with an error during shutdown");
+    }
 }
 
 /// Accepts on `listener` and hands every connection to `pool` until `stop`
@@ -180,47 +265,46 @@ fn is_connection_error(e: &io::Error) -> bool {
     )
 }
 
-/// A worker's side of the handoff, as an axum [`Listener`]: its "accepted"
-/// connections are the ones the acceptor hands it.
-///
-/// [`Listener`]: axum::serve::Listener
-pub struct HandedOff {
-    connections: mpsc::UnboundedReceiver<Handoff>,
-    local_addr: SocketAddr,
-}
-
-impl axum::serve::Listener for HandedOff {
-    type Io = TcpStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.connections.recv().await {
-                Some((stream, peer)) => match TcpStream::from_std(stream) {
-                    Ok(stream) => return (stream, peer),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not take over a handed-off connection; closed it")
-                    }
-                },
-                // The acceptor is gone: nothing more will come. The worker
-                // ends through its shutdown signal.
-                None => std::future::pending::<()>().await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local_addr)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::routing::get;
     use std::sync::Arc;
+    use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::sync::Notify;
+
+    /// A running acceptor + pool, stopped through `stop`.
+    struct Running {
+        addr: SocketAddr,
+        stop: oneshot::Sender<()>,
+        task: tokio::task::JoinHandle<io::Result<()>>,
+    }
+
+    impl Running {
+        async fn start(routers: Vec<Router>, settings: WorkerSettings) -> Running {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let workers = routers.len();
+            let pool = WorkerPool::start(routers, settings).unwrap();
+            assert_eq!(pool.len(), workers);
+            let (stop, stopped) = oneshot::channel();
+            let task = tokio::spawn(serve(listener, pool, stopped));
+            Running { addr, stop, task }
+        }
+
+        /// Stops and waits for the shutdown (at most `limit`); how long it took.
+        async fn shut_down_within(self, limit: Duration) -> Duration {
+            let started = Instant::now();
+            self.stop.send(()).unwrap();
+            tokio::time::timeout(limit, self.task)
+                .await
+                .expect("shutdown finishes in time")
+                .unwrap()
+                .unwrap();
+            started.elapsed()
+        }
+    }
 
     /// A router that answers with the name of the thread serving it.
     fn thread_name_router() -> Router {
@@ -230,21 +314,14 @@ mod tests {
         )
     }
 
-    async fn start(
-        workers: usize,
-    ) -> (
-        SocketAddr,
-        oneshot::Sender<()>,
-        tokio::task::JoinHandle<io::Result<()>>,
-    ) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let routers = (0..workers).map(|_| thread_name_router()).collect();
-        let pool = WorkerPool::start(routers, addr).unwrap();
-        assert_eq!(pool.len(), workers);
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, pool, stopped));
-        (addr, stop, task)
+    /// A client that sends half a request head and then nothing.
+    async fn half_a_request_head(addr: SocketAddr) -> TcpStream {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        stream
     }
 
     /// One HTTP/1.1 GET on its own connection; the body.
@@ -262,10 +339,11 @@ mod tests {
 
     #[tokio::test]
     async fn connections_go_to_every_worker_in_turn() {
-        let (addr, stop, task) = start(3).await;
+        let routers = (0..3).map(|_| thread_name_router()).collect();
+        let running = Running::start(routers, WorkerSettings::default()).await;
         let mut names = Vec::new();
         for _ in 0..6 {
-            names.push(get_body(addr).await);
+            names.push(get_body(running.addr).await);
         }
         assert_eq!(
             names,
@@ -278,8 +356,7 @@ mod tests {
                 "ecgrid-worker-2"
             ]
         );
-        stop.send(()).unwrap();
-        task.await.unwrap().unwrap();
+        running.shut_down_within(Duration::from_secs(10)).await;
     }
 
     #[tokio::test]
@@ -294,29 +371,58 @@ mod tests {
                 "finished"
             }),
         );
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let pool = WorkerPool::start(vec![slow], addr).unwrap();
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, pool, stopped));
-
+        let running = Running::start(vec![slow], WorkerSettings::default()).await;
+        let addr = running.addr;
         let request = tokio::spawn(get_body(addr));
         tokio::time::timeout(Duration::from_secs(10), entered.notified())
             .await
             .expect("the request reaches the handler");
-        stop.send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .expect("shutdown finishes")
-            .unwrap()
-            .unwrap();
+        running.shut_down_within(Duration::from_secs(10)).await;
         assert_eq!(request.await.unwrap(), "finished");
         assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
     }
 
+    #[tokio::test]
+    async fn a_request_head_that_never_finishes_is_cut_off() {
+        let settings = WorkerSettings {
+            header_read_timeout: Duration::from_millis(300),
+            ..WorkerSettings::default()
+        };
+        let running = Running::start(vec![thread_name_router()], settings).await;
+        let mut stream = half_a_request_head(running.addr).await;
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest))
+            .await
+            .expect("the server closes the connection")
+            .ok();
+        // The worker still serves everyone else.
+        assert_eq!(get_body(running.addr).await, "ecgrid-worker-0");
+        running.shut_down_within(Duration::from_secs(10)).await;
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_what_is_still_open_after_the_grace() {
+        // The head timeout is far away; only the grace can end this.
+        let settings = WorkerSettings {
+            header_read_timeout: Duration::from_secs(600),
+            shutdown_grace: Duration::from_millis(300),
+        };
+        let running = Running::start(vec![thread_name_router()], settings).await;
+        let mut stuck = half_a_request_head(running.addr).await;
+        // Make sure the worker holds the connection before stopping.
+        assert_eq!(get_body(running.addr).await, "ecgrid-worker-0");
+        let took = running.shut_down_within(Duration::from_secs(10)).await;
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        // Closed by the server: end of stream or a reset, but no waiting.
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stuck.read_to_end(&mut rest))
+            .await
+            .expect("the stuck connection is closed")
+            .ok();
+    }
+
     #[test]
     fn an_empty_pool_is_refused() {
-        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        assert!(WorkerPool::start(Vec::new(), addr).is_err());
+        assert!(WorkerPool::start(Vec::new(), WorkerSettings::default()).is_err());
     }
 }

@@ -37,6 +37,7 @@ fn bad_values_exit_2_naming_the_flag() {
         (&["serve", "--public-url", "ftp://x"], "--public-url"),
         (&["serve", "--session-capacity", "-1"], "--session-capacity"),
         (&["serve", "--workers", "0"], "--workers"),
+        (&["serve", "--shutdown-grace", "0s"], "--shutdown-grace"),
         (&["serve", "--log-format", "xml"], "--log-format"),
         (
             &["serve", "--sandbox", "--upstream", "http://127.0.0.1:1"],
@@ -297,17 +298,7 @@ fn every_log_line_is_written_before_the_gateway_exits_on_sigterm() {
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     }
 
-    let pid = child.0.id() as libc::pid_t;
-    // SAFETY: kill(2) on our own child's pid; no memory is involved.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "no exit within 20 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = stop_with_sigterm(&mut child, Duration::from_secs(20));
     assert!(status.success(), "{status}");
 
     let text = std::fs::read_to_string(&log_path).unwrap();
@@ -320,5 +311,89 @@ fn every_log_line_is_written_before_the_gateway_exits_on_sigterm() {
     assert!(
         last.contains("sandbox stopped"),
         "last line: {last}\n{text}"
+    );
+}
+
+/// Sends SIGTERM, as an orchestrator does, and waits for the exit (failing
+/// the test after `limit`).
+fn stop_with_sigterm(child: &mut Running, limit: Duration) -> std::process::ExitStatus {
+    let pid = child.0.id() as libc::pid_t;
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no exit within {limit:?} of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A call whose upstream never answers must not keep the gateway from
+/// stopping: after --shutdown-grace the connection is closed and the
+/// process exits (the upstream timeout, 30 s, is far away).
+#[test]
+fn a_call_in_flight_does_not_hold_the_shutdown_past_the_grace() {
+    use std::io::{Read, Write};
+    // An upstream that takes the request and never answers.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream_url = format!("http://{}", upstream.local_addr().unwrap());
+    let (reached, reached_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut socket, _) = upstream.accept().unwrap();
+        let mut head = [0u8; 512];
+        let _ = socket.read(&mut head);
+        let _ = reached.send(());
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let (mut child, line) = first_line(
+        &[
+            "serve",
+            "--upstream",
+            &upstream_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-grace",
+            "1s",
+        ],
+        &[],
+    );
+    let url = listening_url(&line);
+    let envelope = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Version xmlns="https://os.ecgrid.io/"/></soap:Body></soap:Envelope>"#;
+    let mut client = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    write!(
+        client,
+        "POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n{envelope}",
+        envelope.len()
+    )
+    .unwrap();
+    reached_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the call reaches the upstream");
+
+    let started = Instant::now();
+    let status = stop_with_sigterm(&mut child, Duration::from_secs(15));
+    let took = started.elapsed();
+    assert!(status.success(), "{status}");
+    assert!(
+        took >= Duration::from_millis(900),
+        "did not wait for the grace: {took:?}"
+    );
+    // The client's connection was closed, not left hanging.
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = client.read_to_end(&mut rest);
+    assert!(
+        closed.is_ok()
+            || closed
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{closed:?}"
     );
 }
