@@ -67,8 +67,9 @@ impl Gateway {
         }
     }
 
-    /// Stops accepting, lets in-flight requests finish, then stops the
-    /// sandbox (which finishes or reports its in-flight deliveries).
+    /// Stops accepting, lets in-flight requests finish (closing what is
+    /// still open after `--shutdown-grace`), then stops the sandbox (which
+    /// finishes or reports its in-flight deliveries).
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
