@@ -314,23 +314,22 @@ mod tests {
         )
     }
 
+    /// A new connection to `addr` on which `bytes` have been sent.
+    async fn connect_and_send(addr: SocketAddr, bytes: &[u8]) -> TcpStream {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(bytes).await.unwrap();
+        stream
+    }
+
     /// A client that sends half a request head and then nothing.
     async fn half_a_request_head(addr: SocketAddr) -> TcpStream {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
-        stream
+        connect_and_send(addr, b"POST / HTTP/1.1\r\nHost: x\r\n").await
     }
 
     /// One HTTP/1.1 GET on its own connection; the body.
     async fn get_body(addr: SocketAddr) -> String {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .await
-            .unwrap();
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        let mut stream = connect_and_send(addr, request).await;
         let mut response = String::new();
         stream.read_to_string(&mut response).await.unwrap();
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
