@@ -17,7 +17,8 @@
 //! Each worker serves its connections with hyper's HTTP/1 connection
 //! builder and the gateway's axum `Router` as the service, with a timeout
 //! on reading a request head (a client that never finishes one cannot hold
-//! a connection, or a shutdown, forever).
+//! a connection forever; the same clock closes idle keep-alive
+//! connections, after 120 s as IIS does).
 //!
 //! Shutdown: the acceptor stops accepting, every worker asks its
 //! connections to finish (idle ones close at once, in-flight requests are
@@ -42,8 +43,10 @@ type Handoff = (std::net::TcpStream, SocketAddr);
 /// How workers treat their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkerSettings {
-    /// A connection whose request head has not fully arrived this long
-    /// after it started is closed.
+    /// A connection is closed when a whole request head has not arrived
+    /// this long after the connection became ready for one: this bounds
+    /// both slow clients and idle keep-alive connections (hyper starts the
+    /// clock when it starts waiting for the next request).
     pub header_read_timeout: Duration,
     /// How long a shutdown waits for open connections to finish before it
     /// closes them.
@@ -51,11 +54,16 @@ pub struct WorkerSettings {
 }
 
 impl Default for WorkerSettings {
-    /// 30 s for a request head (hyper's default), 30 s of shutdown grace
-    /// (what orchestrators commonly allow before they kill).
+    /// 120 s for a request head, which is also the keep-alive idle timeout:
+    /// IIS's default connection timeout, which the legacy ASMX service's
+    /// clients were tuned against (.NET keeps an idle connection for 100 s
+    /// and fails a call sent on one the server has just closed, so a shorter
+    /// idle timeout here would surface as "connection closed" errors).
+    /// 30 s of shutdown grace (what orchestrators commonly allow before
+    /// they kill).
     fn default() -> Self {
         WorkerSettings {
-            header_read_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -418,6 +426,34 @@ mod tests {
             .await
             .expect("the stuck connection is closed")
             .ok();
+    }
+
+    #[tokio::test]
+    async fn an_idle_keep_alive_connection_is_closed_after_the_head_timeout() {
+        // Legacy .NET clients keep idle connections for 100 s: the default
+        // must outlast that, as IIS's 120 s did.
+        assert_eq!(
+            WorkerSettings::default().header_read_timeout,
+            Duration::from_secs(120)
+        );
+        let settings = WorkerSettings {
+            header_read_timeout: Duration::from_millis(300),
+            ..WorkerSettings::default()
+        };
+        let running = Running::start(vec![thread_name_router()], settings).await;
+        let mut stream = connect_and_send(running.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut buf = [0u8; 1024];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        // Kept alive at first ...
+        let early = tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf)).await;
+        assert!(early.is_err(), "closed too early: {early:?}");
+        // ... closed once idle past the timeout.
+        let later = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("closed after the timeout");
+        assert_eq!(later.unwrap(), 0);
+        running.shut_down_within(Duration::from_secs(10)).await;
     }
 
     #[test]
