@@ -297,35 +297,13 @@ async fn a_fired_event_that_fails_shows_up_as_pending_and_in_event_info() {
         reply.text_of("CallBackEventSetStatusResult").as_deref(),
         Some("true")
     );
-    let reply = gw
-        .call(
-            Soap::V11,
-            "CallBackEventListEx",
-            &[
-                ("SessionID", &sid),
-                ("NetworkID", "0"),
-                ("MailboxID", "0"),
-                ("ShowInactive", "false"),
-            ],
-        )
-        .await;
+    let reply = gw.event_list_ex(&sid, false).await;
     assert!(
         !reply.body.contains("<CallBackEventIDInfo>"),
         "{}",
         reply.body
     );
-    let reply = gw
-        .call(
-            Soap::V11,
-            "CallBackEventListEx",
-            &[
-                ("SessionID", &sid),
-                ("NetworkID", "0"),
-                ("MailboxID", "0"),
-                ("ShowInactive", "true"),
-            ],
-        )
-        .await;
+    let reply = gw.event_list_ex(&sid, true).await;
     assert!(
         reply.body.contains("<Status>Suspended</Status>"),
         "{}",

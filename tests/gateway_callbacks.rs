@@ -10,7 +10,7 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "tok-callbacks-1";
 
@@ -144,9 +144,14 @@ async fn mount(server: &MockServer, mock: Mock) {
     mock.mount(server).await;
 }
 
-async fn upstream() -> MockServer {
+/// A POST mock on `p`.
+fn post(p: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(path(p.to_string()))
+}
+
+/// An upstream that answers the test login, and nothing else yet.
+async fn upstream_with_login() -> MockServer {
     let server = MockServer::start().await;
-    let post = |p: &str| Mock::given(method("POST")).and(path(p.to_string()));
     mount(
         &server,
         post("/v2/auth/login").respond_with(ok(
@@ -154,6 +159,11 @@ async fn upstream() -> MockServer {
         )),
     )
     .await;
+    server
+}
+
+async fn upstream() -> MockServer {
+    let server = upstream_with_login().await;
     // create: guide shape answers as the guide's published sample does.
     mount(
         &server,
@@ -466,18 +476,7 @@ async fn list_semantics_filter_order_and_bound() {
 
     // Active only without ShowInactive: 7004 (Suspended) is left out even
     // though this upstream lists it for an unfiltered call.
-    let reply = gw
-        .call(
-            Soap::V11,
-            "CallBackEventListEx",
-            &[
-                ("SessionID", &sid),
-                ("NetworkID", "0"),
-                ("MailboxID", "0"),
-                ("ShowInactive", "false"),
-            ],
-        )
-        .await;
+    let reply = gw.event_list_ex(&sid, false).await;
     assert_eq!(reply.body.matches("<CallBackEventIDInfo>").count(), 1);
     assert!(reply
         .body
@@ -698,15 +697,7 @@ async fn lists_follow_every_page_until_a_short_one() {
     // A full first page (500, the page size the gateway asks for) means
     // there may be more: the gateway asks for page 2, which is short, and
     // stops there. Every entry of both pages is listed.
-    let server = MockServer::start().await;
-    let post = |p: &str| Mock::given(method("POST")).and(path(p.to_string()));
-    mount(
-        &server,
-        post("/v2/auth/login").respond_with(ok(
-            json!({"token": TOKEN, "expiresAt": "2099-01-01T00:00:00Z", "userId": 1042}),
-        )),
-    )
-    .await;
+    let server = upstream_with_login().await;
     let entries = |ids: std::ops::Range<i64>| -> Vec<Value> {
         ids.map(|id| {
             with(
@@ -735,18 +726,7 @@ async fn lists_follow_every_page_until_a_short_one() {
     let gw = spawn_gateway(&config_for(&server.uri())).await;
     let sid = login(&gw).await;
 
-    let reply = gw
-        .call(
-            Soap::V11,
-            "CallBackEventListEx",
-            &[
-                ("SessionID", &sid),
-                ("NetworkID", "0"),
-                ("MailboxID", "0"),
-                ("ShowInactive", "true"),
-            ],
-        )
-        .await;
+    let reply = gw.event_list_ex(&sid, true).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body.matches("<CallBackEventIDInfo>").count(), 501);
     assert!(reply

@@ -79,6 +79,23 @@ impl TestGateway {
         reply.text_of("LoginResult").expect("LoginResult")
     }
 
+    /// CallBackEventListEx over SOAP 1.1 for every network and mailbox,
+    /// with or without inactive events.
+    pub async fn event_list_ex(&self, session_id: &str, show_inactive: bool) -> SoapReply {
+        let show_inactive = if show_inactive { "true" } else { "false" };
+        self.call(
+            Soap::V11,
+            "CallBackEventListEx",
+            &[
+                ("SessionID", session_id),
+                ("NetworkID", "0"),
+                ("MailboxID", "0"),
+                ("ShowInactive", show_inactive),
+            ],
+        )
+        .await
+    }
+
     /// POSTs a raw body with the content type of `soap`.
     pub async fn post(&self, path: &str, soap: Soap, body: &str) -> SoapReply {
         let content_type = match soap {
