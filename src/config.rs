@@ -285,30 +285,20 @@ impl ServeArgs {
             file.session_capacity,
             "session-capacity",
         ) {
-            config.session_capacity = match v.trim().parse::<u64>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(bad(
-                        src,
-                        &v,
-                        "expected a whole number of sessions, at least 1",
-                    ))
-                }
-            };
+            config.session_capacity = parse_count(
+                &v,
+                src,
+                1..=u64::MAX,
+                "expected a whole number of sessions, at least 1",
+            )?;
         }
         if let Some((v, src)) = pick_count(&self.workers, file.workers, "workers") {
-            config.workers = match v.trim().parse::<usize>() {
-                Ok(n) if (1..=MAX_WORKERS).contains(&n) => n,
-                _ => {
-                    return Err(bad(
-                        src,
-                        &v,
-                        &format!(
-                            "expected a whole number of worker threads from 1 to {MAX_WORKERS}"
-                        ),
-                    ))
-                }
-            };
+            config.workers = parse_count(
+                &v,
+                src,
+                1..=MAX_WORKERS,
+                &format!("expected a whole number of worker threads from 1 to {MAX_WORKERS}"),
+            )?;
         }
         if let Some((v, src)) = pick(
             &self.upstream_timeout,
@@ -363,6 +353,20 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
             e.to_string().trim()
         ))
     })
+}
+
+/// A whole number within `range`; otherwise an error naming `source` that
+/// says what was `expected`.
+fn parse_count<T: std::str::FromStr + PartialOrd>(
+    value: &str,
+    source: Source<'_>,
+    range: std::ops::RangeInclusive<T>,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    match value.trim().parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(bad(source, value, expected)),
+    }
 }
 
 fn parse_duration(value: &str, source: Source<'_>) -> Result<Duration, ConfigError> {
