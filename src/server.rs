@@ -62,7 +62,6 @@ impl Endpoint {
 }
 
 /// Everything a request handler needs.
-#[derive(Clone)]
 pub struct AppState {
     /// The operations' context.
     pub ctx: Context,
