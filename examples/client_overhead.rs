@@ -1,8 +1,10 @@
 //! How much of the gateway's added latency is its HTTP client: times one
 //! sequential REST call (`GET /v2/users/me` with the demo API key) with
-//! reqwest at its defaults, reqwest configured as `RestClient` configures it
-//! (no redirects, no retries), and the hyper-util client that reqwest wraps,
-//! alternating rounds.
+//! reqwest at its defaults, reqwest as `RestClient` configured it until it
+//! moved off reqwest (no redirects, no retries), the bare hyper-util client
+//! that reqwest wraps, and the gateway's `RestClient` itself (hyper-util
+//! along its proxy route, plus decoding the JSON envelope), alternating
+//! rounds.
 //!
 //! ```sh
 //! target/release/ecgrid-gateway sandbox --listen 127.0.0.1:18081 &
@@ -15,6 +17,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ecgrid_gateway::rest::{Auth, RestClient};
 use http_body_util::{BodyExt, Empty};
 
 const CALLS: usize = 20_000;
@@ -45,6 +48,11 @@ async fn main() {
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http();
     let uri: hyper::Uri = url.parse().expect("a URL");
+    let path = uri.path().to_string();
+    let path = path.as_str();
+    let base = url.strip_suffix(path).expect("the URL ends with its path");
+    let gateway_client = RestClient::new(base, timeout).expect("RestClient");
+    let auth = Auth::ApiKey(KEY.to_string());
     for round in 0..3 {
         for (name, reqwest) in [
             ("reqwest defaults", &defaults),
@@ -93,6 +101,22 @@ async fn main() {
         println!(
             "round {round} {:<16} p50 {p50:>4} µs  p99 {p99:>4} µs",
             "hyper-util"
+        );
+
+        let mut times = Vec::with_capacity(CALLS);
+        for _ in 0..CALLS {
+            let started = Instant::now();
+            let me: serde_json::Value = gateway_client
+                .get(path, &auth)
+                .await
+                .expect("RestClient call");
+            assert!(!me.is_null());
+            times.push(started.elapsed().as_micros() as u64);
+        }
+        let (p50, p99) = percentiles(times);
+        println!(
+            "round {round} {:<16} p50 {p50:>4} µs  p99 {p99:>4} µs",
+            "RestClient"
         );
     }
 }

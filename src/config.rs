@@ -396,6 +396,13 @@ fn parse_base_url(value: &str, source: Source<'_>) -> Result<String, ConfigError
             "expected an http:// or https:// URL with a host",
         ));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Not echoed: the value holds a password.
+        return Err(ConfigError(format!(
+            "invalid value for {source}: a base URL cannot carry a user or password (each \
+             call authenticates with the caller's own credential)"
+        )));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad(
             source,

@@ -1,27 +1,15 @@
 //! The `ecgrid-gateway` binary: bad values exit 2 naming the flag (from
 //! flags, the environment or the config file), and `serve` / `sandbox` print
-//! one start line saying where they listen, and upstream calls honour the
-//! proxy named in the environment.
+//! one start line saying where they listen, and SIGTERM stops it within the
+//! shutdown grace without losing log lines.
+
+mod support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ecgrid-gateway");
-
-/// Runs the binary to completion (it must exit by itself quickly).
-fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out.status.code().unwrap_or(-1), stderr)
-}
+use support::binary::*;
 
 #[test]
 fn bad_values_exit_2_naming_the_flag() {
@@ -77,45 +65,6 @@ fn environment_and_config_file_values_are_checked_too() {
     assert!(stderr.contains("--config"), "{stderr}");
 }
 
-/// A running child process that is killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary and returns its first stdout line (bounded wait).
-fn first_line(args: &[&str], env: &[(&str, &str)]) -> (Running, String) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = Running(cmd.spawn().expect("spawn"));
-    let stdout = child.0.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("start line within 20 s");
-    (child, line)
-}
-
-fn listening_url(line: &str) -> String {
-    line.split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .expect("a URL in the start line")
-        .trim_end_matches([',', ';', ')'])
-        .to_string()
-}
-
 #[test]
 fn serve_with_sandbox_prints_one_line_with_the_demo_account_and_answers() {
     let (_child, line) = first_line(
@@ -165,104 +114,6 @@ fn sandbox_subcommand_prints_its_start_line() {
         "{line}"
     );
     assert!(line.contains("demo-api-key"), "{line}");
-}
-
-/// A one-shot HTTP forward proxy on loopback: answers the first request with
-/// a REST v2 version envelope and hands back the request head it received.
-fn fake_forward_proxy() -> (String, std::sync::mpsc::Receiver<String>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let Ok((mut stream, _)) = listener.accept() else {
-            return;
-        };
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => break,
-            }
-        }
-        let body = r#"{"success":true,"data":{"version":"9.9-via-proxy"},"errorCode":null,"message":null}"#;
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
-    });
-    (format!("http://{addr}"), rx)
-}
-
-/// Sends one raw HTTP/1.1 request (which must say `Connection: close`) to
-/// the server at `url`, retrying the connect for up to 10 s, and returns the
-/// whole response.
-fn exchange(url: &str, request: &str) -> String {
-    use std::io::{Read, Write};
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut stream = loop {
-        match std::net::TcpStream::connect(url.trim_start_matches("http://")) {
-            Ok(stream) => break stream,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("server not reachable: {e}"),
-        }
-    };
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).unwrap();
-    out
-}
-
-/// Posts a SOAP 1.1 envelope to the gateway's v4.1 endpoint and returns the
-/// whole HTTP response.
-fn post_soap(url: &str, action: &str, envelope: &str) -> String {
-    exchange(
-        url,
-        &format!(
-            "POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"https://os.ecgrid.io/{action}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{envelope}",
-            envelope.len()
-        ),
-    )
-}
-
-#[test]
-fn upstream_calls_go_through_the_proxy_named_in_the_environment() {
-    // Where the legacy service runs, egress often goes through a proxy: the
-    // gateway honours HTTP(S)_PROXY for its upstream calls. The upstream
-    // host does not resolve; only the proxy can answer.
-    let (proxy, seen) = fake_forward_proxy();
-    let (_child, line) = first_line(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            "http://rest.ecgrid.invalid",
-        ],
-        &[("HTTP_PROXY", proxy.as_str()), ("NO_PROXY", "")],
-    );
-    let url = listening_url(&line);
-    let envelope = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Version xmlns="https://os.ecgrid.io/"/></soap:Body></soap:Envelope>"#;
-    let response = post_soap(&url, "Version", envelope);
-
-    let head = seen
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the proxy got the upstream call");
-    assert!(
-        head.starts_with("GET http://rest.ecgrid.invalid/v2/auth/version HTTP/1.1\r\n"),
-        "{head}"
-    );
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("9.9-via-proxy"), "{response}");
 }
 
 /// Log lines are written by a writer thread; stopping the gateway as an

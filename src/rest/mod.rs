@@ -1,13 +1,15 @@
 //! Typed client for the ECGrid REST v2 API (the contract is `docs/REST.md`).
 //!
-//! One shared [`RestClient`] (rustls, pooled, connect and request timeouts)
-//! makes every upstream call. The `{success, data, errorCode, message}`
+//! One [`RestClient`] per worker (hyper-util over rustls, pooled, connect and
+//! request timeouts, the proxy from the environment: [`connect`]) makes every
+//! upstream call. The `{success, data, errorCode, message}`
 //! envelope is decoded in one place ([`client`]), and every failure becomes a
 //! [`RestError`] that maps onto a SOAP fault by DESIGN.md rule 4 ([`error`]).
 
 pub mod auth;
 pub mod callbacks;
 pub mod client;
+pub mod connect;
 pub mod error;
 pub mod timestamp;
 

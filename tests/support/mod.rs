@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod api;
+pub mod binary;
 pub mod gateway;
 pub mod guide;
 pub mod logs;

@@ -1,0 +1,256 @@
+//! How the binary reaches its upstream (src/rest/connect.rs): through the
+//! HTTP proxy the environment names (absolute-form requests for an http://
+//! upstream, a CONNECT tunnel with TLS end to end for an https:// one), with
+//! the proxy's credentials, and with TLS certificates verified. Every server
+//! here is a one-shot thread on loopback; the upstream hosts either do not
+//! resolve or are only reachable through the proxy under test.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::binary::*;
+
+/// The SOAP `Version` call: one upstream `GET /v2/auth/version`.
+const VERSION: &str = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Version xmlns="https://os.ecgrid.io/"/></soap:Body></soap:Envelope>"#;
+
+/// Reads an HTTP request head (up to the blank line) one byte at a time, so
+/// nothing after it is consumed.
+fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// A one-shot HTTP forward proxy on loopback: answers the first request with
+/// a REST v2 version envelope and hands back the request head it received.
+fn fake_forward_proxy() -> (std::net::SocketAddr, Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let head = read_head(&mut stream);
+        let body = r#"{"success":true,"data":{"version":"9.9-via-proxy"},"errorCode":null,"message":null}"#;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = tx.send(head);
+    });
+    (addr, rx)
+}
+
+/// A one-shot tunnelling proxy on loopback: takes one `CONNECT`, hands back
+/// its head, connects to `127.0.0.1` at the port asked for, and pipes bytes
+/// both ways until either side closes.
+fn fake_connect_proxy() -> (std::net::SocketAddr, Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let Ok((mut client, _)) = listener.accept() else {
+            return;
+        };
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let head = read_head(&mut client);
+        let port = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|target| target.rsplit(':').next())
+            .and_then(|port| port.parse::<u16>().ok());
+        let _ = tx.send(head);
+        let Some(Ok(mut upstream)) = port.map(|p| TcpStream::connect(("127.0.0.1", p))) else {
+            let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+            return;
+        };
+        client
+            .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            .unwrap();
+        let (mut client_r, mut upstream_w) =
+            (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+        let up = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut client_r, &mut upstream_w);
+            let _ = upstream_w.shutdown(std::net::Shutdown::Write);
+        });
+        let _ = std::io::copy(&mut upstream, &mut client);
+        let _ = client.shutdown(std::net::Shutdown::Write);
+        let _ = up.join();
+    });
+    (addr, rx)
+}
+
+/// A one-shot TLS server on loopback with a fresh self-signed certificate
+/// for `localhost` (which no client should trust). Hands back how its
+/// handshake ended and the server name the client asked for (SNI).
+fn self_signed_tls_upstream() -> (u16, Receiver<(String, Option<String>)>) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind tls");
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let Ok((mut tcp, _)) = listener.accept() else {
+            return;
+        };
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut tls = rustls::ServerConnection::new(config).unwrap();
+        let outcome = loop {
+            if !tls.is_handshaking() {
+                break "handshake completed".to_string();
+            }
+            match tls.complete_io(&mut tcp) {
+                Ok((0, 0)) => break "client closed".to_string(),
+                Ok(_) => continue,
+                Err(e) => break e.to_string(),
+            }
+        };
+        let _ = tx.send((outcome, tls.server_name().map(str::to_string)));
+    });
+    (port, rx)
+}
+
+/// Starts `serve` for `upstream` with `env` and makes one SOAP `Version`
+/// call; returns the gateway's HTTP response.
+fn version_call(upstream: &str, env: &[(&str, &str)]) -> String {
+    let (_child, line) = first_line(
+        &["serve", "--listen", "127.0.0.1:0", "--upstream", upstream],
+        env,
+    );
+    post_soap(&listening_url(&line), "Version", VERSION)
+}
+
+#[test]
+fn an_http_upstream_is_reached_through_the_forward_proxy_with_its_credentials() {
+    // Where the legacy service runs, egress often goes through a proxy. The
+    // upstream host does not resolve; only the proxy can answer.
+    let (proxy, seen) = fake_forward_proxy();
+    let proxy_url = format!("http://alice:s3cret@{proxy}");
+    let response = version_call(
+        "http://rest.ecgrid.invalid",
+        &[("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", "")],
+    );
+
+    let head = seen
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the proxy got the upstream call");
+    assert!(
+        head.starts_with("GET http://rest.ecgrid.invalid/v2/auth/version HTTP/1.1\r\n"),
+        "{head}"
+    );
+    // alice:s3cret in Basic form.
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("\r\nproxy-authorization: basic ywxpy2u6cznjcmv0\r\n"),
+        "{head}"
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("9.9-via-proxy"), "{response}");
+}
+
+#[test]
+fn an_https_upstream_is_tunnelled_through_the_proxy_and_its_certificate_checked() {
+    // TLS runs end to end through the CONNECT tunnel: the upstream's
+    // self-signed certificate reaches the gateway, which refuses it.
+    let (tls_port, handshake) = self_signed_tls_upstream();
+    let (proxy, seen) = fake_connect_proxy();
+    let proxy_url = format!("http://bob:pa55@{proxy}");
+    let upstream = format!("https://localhost:{tls_port}");
+    let response = version_call(
+        &upstream,
+        &[("HTTPS_PROXY", proxy_url.as_str()), ("NO_PROXY", "")],
+    );
+
+    let head = seen
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the proxy got the CONNECT");
+    assert!(
+        head.starts_with(&format!("CONNECT localhost:{tls_port} HTTP/1.1\r\n")),
+        "{head}"
+    );
+    // bob:pa55 in Basic form, on the CONNECT.
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("\r\nproxy-authorization: basic ym9ionbhntu=\r\n"),
+        "{head}"
+    );
+    let (outcome, sni) = handshake
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the TLS upstream saw a handshake");
+    assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
+    assert_ne!(outcome, "handshake completed");
+    assert!(response.starts_with("HTTP/1.1 500"), "{response}");
+    assert!(
+        response.contains(&format!(
+            "upstream {upstream} is unreachable: invalid peer certificate"
+        )),
+        "{response}"
+    );
+    assert!(!response.contains("pa55"), "{response}");
+}
+
+#[test]
+fn an_https_upstream_with_an_untrusted_certificate_is_refused() {
+    let (tls_port, handshake) = self_signed_tls_upstream();
+    let upstream = format!("https://localhost:{tls_port}");
+    let response = version_call(&upstream, &[("NO_PROXY", "*")]);
+
+    let (outcome, sni) = handshake
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the TLS upstream saw a handshake");
+    assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
+    assert_ne!(outcome, "handshake completed");
+    assert!(
+        response.contains(&format!(
+            "upstream {upstream} is unreachable: invalid peer certificate"
+        )),
+        "{response}"
+    );
+}
+
+#[test]
+fn a_proxy_the_gateway_cannot_speak_stops_it_at_startup_naming_the_variable() {
+    let (code, stderr) = run(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "https://rest.ecgrid.invalid",
+        ],
+        &[("HTTPS_PROXY", "socks5://carol:hunter2@127.0.0.1:1080")],
+    );
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("the proxy socks5://127.0.0.1:1080 for the upstream (HTTPS_PROXY or ALL_PROXY) is not supported"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
