@@ -491,6 +491,19 @@ mod tests {
     }
 
     #[test]
+    fn an_upstream_url_with_a_password_is_refused_without_echoing_it() {
+        let err = error_of(ServeArgs {
+            upstream: Some("https://svc:Hunter2@rest.ecgrid.io".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            err,
+            "invalid value for --upstream: a base URL cannot carry a user or password (each \
+             call authenticates with the caller's own credential)"
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_flag() {
         let args = ServeArgs {
             session_idle_timeout: Some("soon".into()),
