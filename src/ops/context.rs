@@ -2,7 +2,6 @@
 //! clock, and the rules that turn a SessionID into a REST credential.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -30,7 +29,7 @@ pub struct Context {
 /// Who a SessionID parameter stands for.
 enum Caller {
     /// A session this gateway minted.
-    Session(SessionId, Arc<Session>),
+    Session(SessionId, Session),
     /// Anything else: passed upstream as an API key (ECGridOS accepts a
     /// user's API key in place of a SessionID).
     ApiKey(String),
@@ -43,7 +42,7 @@ impl Context {
     }
 
     /// The session behind a SessionID this gateway minted, if it is live.
-    pub async fn session(&self, session_id: &str) -> Option<(SessionId, Arc<Session>)> {
+    pub async fn session(&self, session_id: &str) -> Option<(SessionId, Session)> {
         let id = SessionId::parse(session_id)?;
         self.sessions.get(id).await.map(|s| (id, s))
     }
@@ -115,7 +114,7 @@ impl Context {
     }
 
     /// Swaps the session's token for a fresh one, or ends the session.
-    async fn refresh(&self, id: SessionId, session: &Session) -> Result<Arc<Session>, Fault> {
+    async fn refresh(&self, id: SessionId, session: &Session) -> Result<Session, Fault> {
         match self.rest.refresh(&session.token).await {
             Ok(fresh) => {
                 tracing::info!(session = %id.redacted(), "bearer token refreshed");
@@ -126,7 +125,7 @@ impl Context {
                     created: session.created,
                 };
                 self.sessions.insert(id, renewed.clone()).await;
-                Ok(Arc::new(renewed))
+                Ok(renewed)
             }
             Err(
                 err @ RestError::Status {
