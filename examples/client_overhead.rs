@@ -4,14 +4,16 @@
 //! moved off reqwest (no redirects, no retries), the bare hyper-util client
 //! that reqwest wraps, and the gateway's `RestClient` itself (hyper-util
 //! along its proxy route, plus decoding the JSON envelope), alternating
-//! rounds.
+//! rounds. One single-threaded runtime, as each of the gateway's workers
+//! runs (on the multi-thread runtime, cross-thread wake-ups add 10–30 µs
+//! and blur the comparison).
 //!
 //! ```sh
 //! target/release/ecgrid-gateway sandbox --listen 127.0.0.1:18081 &
 //! cargo run --release --example client_overhead -- http://127.0.0.1:18081/v2/users/me
 //! ```
 //!
-//! Prints p50/p99 in µs per client and round. Findings are in
+//! Prints p50/p99 in µs per client and round (`bench/results/client_overhead.txt`). Findings are in
 //! BENCHMARKS.md (profiling).
 
 use std::time::{Duration, Instant};
@@ -28,7 +30,7 @@ fn percentiles(mut us: Vec<u64>) -> (u64, u64) {
     (us[us.len() / 2], us[us.len() * 99 / 100])
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let url = std::env::args()
         .nth(1)
