@@ -46,9 +46,9 @@ impl std::fmt::Debug for Auth {
 /// (Mozilla roots from webpki-roots), reaching the upstream along a
 /// [`Route`] (direct or through the proxy the environment names). Not
 /// reqwest, which wraps the same client: its per-call layers (a redirect
-/// policy that re-parses every URL, retry bookkeeping, boxing) cost ~25 µs
-/// and ~15% of the gateway's CPU per call (BENCHMARKS.md); the gateway
-/// needs none of them.
+/// policy that re-parses every URL, retry bookkeeping, boxing) cost ~14 µs
+/// per sequential call and about a quarter of the gateway's CPU per request
+/// (BENCHMARKS.md, fix 12); the gateway needs none of them.
 type HttpClient =
     hyper_util::client::legacy::Client<HttpsConnector<UpstreamConnector>, Full<Bytes>>;
 
