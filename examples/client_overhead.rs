@@ -53,7 +53,7 @@ async fn main() {
     let path = uri.path().to_string();
     let path = path.as_str();
     let base = url.strip_suffix(path).expect("the URL ends with its path");
-    let gateway_client = RestClient::new(base, timeout).expect("RestClient");
+    let gateway_client = RestClient::new(base, timeout, &[]).expect("RestClient");
     let auth = Auth::ApiKey(KEY.to_string());
     for round in 0..3 {
         for (name, reqwest) in [

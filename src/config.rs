@@ -9,6 +9,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 
 /// Default `--listen`.
@@ -85,6 +87,9 @@ pub struct ServeArgs {
         value_name = "DURATION"
     )]
     pub upstream_timeout: Option<String>,
+    /// PEM file of CA certificates to trust for an https upstream, besides the built-in Mozilla roots (e.g. a TLS-inspecting egress proxy's CA)
+    #[arg(long, env = "ECGRID_GATEWAY_UPSTREAM_CA", value_name = "FILE")]
+    pub upstream_ca: Option<String>,
     /// Largest request body accepted, e.g. 1MiB, 512KiB, 65536 [default: 1MiB]
     #[arg(
         long,
@@ -134,6 +139,8 @@ struct FileConfig {
     session_capacity: Option<u64>,
     #[serde(alias = "upstream-timeout")]
     upstream_timeout: Option<String>,
+    #[serde(alias = "upstream-ca")]
+    upstream_ca: Option<String>,
     #[serde(alias = "max-body")]
     max_body: Option<toml::Value>,
     workers: Option<u64>,
@@ -170,6 +177,9 @@ pub struct Config {
     pub session_capacity: u64,
     /// Upstream call timeout.
     pub upstream_timeout: Duration,
+    /// Extra CA certificates trusted for the upstream (`--upstream-ca`),
+    /// on top of the built-in Mozilla roots.
+    pub upstream_ca: Vec<CertificateDer<'static>>,
     /// Request body limit in bytes.
     pub max_body: usize,
     /// Worker threads (each a single-threaded runtime; see `workers.rs`).
@@ -189,6 +199,7 @@ impl Default for Config {
             session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
             session_capacity: DEFAULT_SESSION_CAPACITY,
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
+            upstream_ca: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             workers: default_workers(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
@@ -307,6 +318,16 @@ impl ServeArgs {
         ) {
             config.upstream_timeout = parse_duration(&v, src)?;
         }
+        if let Some((v, src)) = pick(&self.upstream_ca, &file.upstream_ca, "upstream-ca") {
+            // A relative path in the file is relative to the file.
+            let ca_path = match src {
+                Source::File(file_path, _) => {
+                    file_path.parent().unwrap_or(Path::new("")).join(v.trim())
+                }
+                Source::Flag(_) => PathBuf::from(v.trim()),
+            };
+            config.upstream_ca = read_ca_file(&ca_path, src)?;
+        }
         let max_body = self
             .max_body
             .clone()
@@ -413,6 +434,37 @@ fn parse_base_url(value: &str, source: Source<'_>) -> Result<String, ConfigError
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
+/// Reads the CA certificates of a PEM file; each must be usable as a trust
+/// anchor, and there must be at least one.
+fn read_ca_file(
+    path: &Path,
+    source: Source<'_>,
+) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    let shown = path.display();
+    let fail = |why: String| ConfigError(format!("invalid value '{shown}' for {source}: {why}"));
+    let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(format!("not a PEM certificate file: {e}")))?;
+    if certs.is_empty() {
+        return Err(fail(
+            "no certificate in it (expected PEM blocks starting -----BEGIN CERTIFICATE-----)"
+                .to_string(),
+        ));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for (i, cert) in certs.iter().enumerate() {
+        roots.add(cert.clone()).map_err(|e| {
+            fail(format!(
+                "certificate {} of {} cannot be a trust anchor: {e}",
+                i + 1,
+                certs.len()
+            ))
+        })?;
+    }
+    Ok(certs)
+}
+
 /// Parses `65536`, `64k`, `64KiB`, `1M`, `1MiB` (binary units); at least 1 KiB.
 fn parse_size(value: &str) -> Option<usize> {
     let v = value.trim();
@@ -486,6 +538,86 @@ mod tests {
         });
         assert!(
             err.starts_with("invalid value '0' for 'workers' in "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn upstream_ca_files_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let good = dir.path().join("ca.pem");
+        std::fs::write(&good, cert.cert.pem()).unwrap();
+        let config = ServeArgs {
+            upstream_ca: Some(good.display().to_string()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(config.upstream_ca, vec![cert.cert.der().clone()]);
+
+        // In the TOML file, a relative path is relative to the file.
+        let toml = dir.path().join("gateway.toml");
+        std::fs::write(&toml, "upstream-ca = \"ca.pem\"\n").unwrap();
+        let from_file = ServeArgs {
+            config: Some(toml.clone()),
+            ..Default::default()
+        };
+        assert_eq!(from_file.resolve().unwrap().upstream_ca.len(), 1);
+
+        let missing = dir.path().join("nope.pem");
+        let err = error_of(ServeArgs {
+            upstream_ca: Some(missing.display().to_string()),
+            ..Default::default()
+        });
+        assert!(
+            err.starts_with(&format!(
+                "invalid value '{}' for --upstream-ca: cannot read the file: ",
+                missing.display()
+            )),
+            "{err}"
+        );
+
+        let key_only = dir.path().join("key.pem");
+        std::fs::write(&key_only, cert.signing_key.serialize_pem()).unwrap();
+        let err = error_of(ServeArgs {
+            upstream_ca: Some(key_only.display().to_string()),
+            ..Default::default()
+        });
+        assert!(
+            err.ends_with(
+                "no certificate in it (expected PEM blocks starting -----BEGIN CERTIFICATE-----)"
+            ),
+            "{err}"
+        );
+
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(
+            &garbage,
+            "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let err = error_of(ServeArgs {
+            upstream_ca: Some(garbage.display().to_string()),
+            ..Default::default()
+        });
+        assert!(
+            err.contains("for --upstream-ca: not a PEM certificate file"),
+            "{err}"
+        );
+
+        let not_a_cert = dir.path().join("junk-der.pem");
+        std::fs::write(
+            &not_a_cert,
+            "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let err = error_of(ServeArgs {
+            upstream_ca: Some(not_a_cert.display().to_string()),
+            ..Default::default()
+        });
+        assert!(
+            err.contains("for --upstream-ca: certificate 1 of 1 cannot be a trust anchor"),
             "{err}"
         );
     }

@@ -95,7 +95,7 @@ pub fn context(
     clock: Clock,
 ) -> Result<Context, String> {
     Ok(Context {
-        rest: RestClient::new(upstream, config.upstream_timeout)?,
+        rest: RestClient::new(upstream, config.upstream_timeout, &config.upstream_ca)?,
         sessions,
         clock,
     })

@@ -22,6 +22,10 @@ fn bad_values_exit_2_naming_the_flag() {
         (&["serve", "--max-body", "huge"], "--max-body"),
         (&["serve", "--listen", "localhost"], "--listen"),
         (&["serve", "--upstream", "not a url"], "--upstream"),
+        (
+            &["serve", "--upstream-ca", "/nonexistent/ca.pem"],
+            "--upstream-ca",
+        ),
         (&["serve", "--public-url", "ftp://x"], "--public-url"),
         (&["serve", "--session-capacity", "-1"], "--session-capacity"),
         (&["serve", "--workers", "0"], "--workers"),

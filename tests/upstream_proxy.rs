@@ -1,9 +1,10 @@
 //! How the binary reaches its upstream (src/rest/connect.rs): through the
 //! HTTP proxy the environment names (absolute-form requests for an http://
 //! upstream, a CONNECT tunnel with TLS end to end for an https:// one), with
-//! the proxy's credentials, and with TLS certificates verified. Every server
-//! here is a one-shot thread on loopback; the upstream hosts either do not
-//! resolve or are only reachable through the proxy under test.
+//! the proxy's credentials, and with TLS certificates verified: an untrusted
+//! upstream is refused, one whose CA `--upstream-ca` names is answered.
+//! Every server here is a one-shot thread on loopback; the upstream hosts
+//! either do not resolve or are only reachable through the proxy under test.
 
 mod support;
 
@@ -18,9 +19,21 @@ use support::binary::*;
 /// The SOAP `Version` call: one upstream `GET /v2/auth/version`.
 const VERSION: &str = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Version xmlns="https://os.ecgrid.io/"/></soap:Body></soap:Envelope>"#;
 
+/// The REST v2 answer to `GET /v2/auth/version` the fake upstreams give.
+const VERSION_ANSWER: &str =
+    r#"{"success":true,"data":{"version":"9.9-via-proxy"},"errorCode":null,"message":null}"#;
+
+/// An HTTP/1.1 200 response carrying [`VERSION_ANSWER`].
+fn version_response() -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{VERSION_ANSWER}",
+        VERSION_ANSWER.len()
+    )
+}
+
 /// Reads an HTTP request head (up to the blank line) one byte at a time, so
 /// nothing after it is consumed.
-fn read_head(stream: &mut TcpStream) -> String {
+fn read_head(stream: &mut impl Read) -> String {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
@@ -46,12 +59,7 @@ fn fake_forward_proxy() -> (std::net::SocketAddr, Receiver<String>) {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let head = read_head(&mut stream);
-        let body = r#"{"success":true,"data":{"version":"9.9-via-proxy"},"errorCode":null,"message":null}"#;
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
+        let _ = stream.write_all(version_response().as_bytes());
         let _ = tx.send(head);
     });
     (addr, rx)
@@ -98,52 +106,95 @@ fn fake_connect_proxy() -> (std::net::SocketAddr, Receiver<String>) {
     (addr, rx)
 }
 
-/// A one-shot TLS server on loopback with a fresh self-signed certificate
-/// for `localhost` (which no client should trust). Hands back how its
-/// handshake ended and the server name the client asked for (SNI).
-fn self_signed_tls_upstream() -> (u16, Receiver<(String, Option<String>)>) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind tls");
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let Ok((mut tcp, _)) = listener.accept() else {
-            return;
-        };
-        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut tls = rustls::ServerConnection::new(config).unwrap();
-        let outcome = loop {
-            if !tls.is_handshaking() {
-                break "handshake completed".to_string();
-            }
-            match tls.complete_io(&mut tcp) {
-                Ok((0, 0)) => break "client closed".to_string(),
-                Ok(_) => continue,
-                Err(e) => break e.to_string(),
-            }
-        };
-        let _ = tx.send((outcome, tls.server_name().map(str::to_string)));
-    });
-    (port, rx)
+/// A one-shot TLS upstream on loopback with a fresh self-signed
+/// certificate for `localhost`, which no client trusts unless told to.
+struct TlsUpstream {
+    port: u16,
+    /// The certificate, PEM: what `--upstream-ca` would name.
+    ca_pem: String,
+    /// How the handshake ended, the server name the client asked for (SNI),
+    /// and the request head read after a completed handshake.
+    seen: Receiver<(String, Option<String>, Option<String>)>,
 }
 
-/// Starts `serve` for `upstream` with `env` and makes one SOAP `Version`
-/// call; returns the gateway's HTTP response.
-fn version_call(upstream: &str, env: &[(&str, &str)]) -> String {
-    let (_child, line) = first_line(
-        &["serve", "--listen", "127.0.0.1:0", "--upstream", upstream],
-        env,
-    );
+impl TlsUpstream {
+    fn start() -> TlsUpstream {
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind tls");
+        let port = listener.local_addr().unwrap().port();
+        let (tx, seen) = channel();
+        std::thread::spawn(move || {
+            let Ok((mut tcp, _)) = listener.accept() else {
+                return;
+            };
+            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut tls = rustls::ServerConnection::new(config).unwrap();
+            let outcome = loop {
+                if !tls.is_handshaking() {
+                    break "handshake completed".to_string();
+                }
+                match tls.complete_io(&mut tcp) {
+                    Ok((0, 0)) => break "client closed".to_string(),
+                    Ok(_) => continue,
+                    Err(e) => break e.to_string(),
+                }
+            };
+            let sni = tls.server_name().map(str::to_string);
+            let head = (outcome == "handshake completed").then(|| {
+                let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
+                let head = read_head(&mut stream);
+                let _ = stream.write_all(version_response().as_bytes());
+                let _ = stream.flush();
+                head
+            });
+            tls.send_close_notify();
+            let _ = tls.complete_io(&mut tcp);
+            let _ = tx.send((outcome, sni, head));
+        });
+        TlsUpstream {
+            port,
+            ca_pem: certified.cert.pem(),
+            seen,
+        }
+    }
+
+    /// `https://localhost:PORT`.
+    fn url(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    /// What the upstream saw (bounded wait).
+    fn seen(&self) -> (String, Option<String>, Option<String>) {
+        self.seen
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the TLS upstream saw a handshake")
+    }
+
+    /// Writes the certificate to a PEM file in `dir` and returns its path.
+    fn ca_file(&self, dir: &std::path::Path) -> String {
+        let path = dir.join("upstream-ca.pem");
+        std::fs::write(&path, &self.ca_pem).unwrap();
+        path.display().to_string()
+    }
+}
+
+/// Starts `serve` for `upstream` with `extra` flags and `env` and makes one
+/// SOAP `Version` call; returns the gateway's HTTP response.
+fn version_call(upstream: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--upstream", upstream];
+    args.extend_from_slice(extra);
+    let (_child, line) = first_line(&args, env);
     post_soap(&listening_url(&line), "Version", VERSION)
 }
 
@@ -155,6 +206,7 @@ fn an_http_upstream_is_reached_through_the_forward_proxy_with_its_credentials() 
     let proxy_url = format!("http://alice:s3cret@{proxy}");
     let response = version_call(
         "http://rest.ecgrid.invalid",
+        &[],
         &[("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", "")],
     );
 
@@ -179,12 +231,12 @@ fn an_http_upstream_is_reached_through_the_forward_proxy_with_its_credentials() 
 fn an_https_upstream_is_tunnelled_through_the_proxy_and_its_certificate_checked() {
     // TLS runs end to end through the CONNECT tunnel: the upstream's
     // self-signed certificate reaches the gateway, which refuses it.
-    let (tls_port, handshake) = self_signed_tls_upstream();
+    let upstream = TlsUpstream::start();
     let (proxy, seen) = fake_connect_proxy();
     let proxy_url = format!("http://bob:pa55@{proxy}");
-    let upstream = format!("https://localhost:{tls_port}");
     let response = version_call(
-        &upstream,
+        &upstream.url(),
+        &[],
         &[("HTTPS_PROXY", proxy_url.as_str()), ("NO_PROXY", "")],
     );
 
@@ -192,7 +244,7 @@ fn an_https_upstream_is_tunnelled_through_the_proxy_and_its_certificate_checked(
         .recv_timeout(Duration::from_secs(10))
         .expect("the proxy got the CONNECT");
     assert!(
-        head.starts_with(&format!("CONNECT localhost:{tls_port} HTTP/1.1\r\n")),
+        head.starts_with(&format!("CONNECT localhost:{} HTTP/1.1\r\n", upstream.port)),
         "{head}"
     );
     // bob:pa55 in Basic form, on the CONNECT.
@@ -201,15 +253,15 @@ fn an_https_upstream_is_tunnelled_through_the_proxy_and_its_certificate_checked(
             .contains("\r\nproxy-authorization: basic ym9ionbhntu=\r\n"),
         "{head}"
     );
-    let (outcome, sni) = handshake
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the TLS upstream saw a handshake");
+    let (outcome, sni, request) = upstream.seen();
     assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
     assert_ne!(outcome, "handshake completed");
+    assert_eq!(request, None);
     assert!(response.starts_with("HTTP/1.1 500"), "{response}");
     assert!(
         response.contains(&format!(
-            "upstream {upstream} is unreachable: invalid peer certificate"
+            "upstream {} is unreachable: invalid peer certificate",
+            upstream.url()
         )),
         "{response}"
     );
@@ -217,22 +269,72 @@ fn an_https_upstream_is_tunnelled_through_the_proxy_and_its_certificate_checked(
 }
 
 #[test]
-fn an_https_upstream_with_an_untrusted_certificate_is_refused() {
-    let (tls_port, handshake) = self_signed_tls_upstream();
-    let upstream = format!("https://localhost:{tls_port}");
-    let response = version_call(&upstream, &[("NO_PROXY", "*")]);
+fn an_https_upstream_whose_ca_is_given_is_answered_through_the_tunnel() {
+    let upstream = TlsUpstream::start();
+    let (proxy, seen) = fake_connect_proxy();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = upstream.ca_file(dir.path());
+    let proxy_url = format!("http://{proxy}");
+    let response = version_call(
+        &upstream.url(),
+        &["--upstream-ca", &ca],
+        &[("HTTPS_PROXY", proxy_url.as_str()), ("NO_PROXY", "")],
+    );
 
-    let (outcome, sni) = handshake
+    let head = seen
         .recv_timeout(Duration::from_secs(10))
-        .expect("the TLS upstream saw a handshake");
+        .expect("the proxy got the CONNECT");
+    assert!(head.starts_with("CONNECT localhost:"), "{head}");
+    assert!(
+        !head.to_ascii_lowercase().contains("proxy-authorization"),
+        "{head}"
+    );
+    let (outcome, sni, request) = upstream.seen();
+    assert_eq!(outcome, "handshake completed");
+    assert_eq!(sni.as_deref(), Some("localhost"));
+    // Inside the tunnel the request is in origin form, as to any server.
+    let request = request.expect("a request after the handshake");
+    assert!(
+        request.starts_with("GET /v2/auth/version HTTP/1.1\r\n"),
+        "{request}"
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("9.9-via-proxy"), "{response}");
+}
+
+#[test]
+fn an_https_upstream_with_an_untrusted_certificate_is_refused_unless_its_ca_is_given() {
+    let untrusted = TlsUpstream::start();
+    let response = version_call(&untrusted.url(), &[], &[("NO_PROXY", "*")]);
+    let (outcome, sni, request) = untrusted.seen();
     assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
     assert_ne!(outcome, "handshake completed");
+    assert_eq!(request, None);
     assert!(
         response.contains(&format!(
-            "upstream {upstream} is unreachable: invalid peer certificate"
+            "upstream {} is unreachable: invalid peer certificate",
+            untrusted.url()
         )),
         "{response}"
     );
+
+    let trusted = TlsUpstream::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = trusted.ca_file(dir.path());
+    let response = version_call(
+        &trusted.url(),
+        &["--upstream-ca", &ca],
+        &[("NO_PROXY", "*")],
+    );
+    let (outcome, _, request) = trusted.seen();
+    assert_eq!(outcome, "handshake completed");
+    let request = request.expect("a request after the handshake");
+    assert!(
+        request.starts_with("GET /v2/auth/version HTTP/1.1\r\n"),
+        "{request}"
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("9.9-via-proxy"), "{response}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -112,8 +113,14 @@ struct ErrorEnvelope {
 impl RestClient {
     /// A client for the upstream at `base` (e.g. `https://rest.ecgrid.io`)
     /// whose calls fail after `timeout`, through the proxy the environment
-    /// names for it, if any (`connect` module).
-    pub fn new(base: &str, timeout: Duration) -> Result<Self, String> {
+    /// names for it, if any (`connect` module). An https upstream's
+    /// certificate must chain to the Mozilla roots or to one of
+    /// `extra_roots` (`--upstream-ca`).
+    pub fn new(
+        base: &str,
+        timeout: Duration,
+        extra_roots: &[CertificateDer<'static>],
+    ) -> Result<Self, String> {
         let base = base.trim_end_matches('/');
         let invalid = |reason: &dyn std::fmt::Display| {
             format!("the upstream URL {base} is not a valid URL: {reason}")
@@ -142,6 +149,12 @@ impl RestClient {
         tcp.enforce_http(false);
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for cert in extra_roots {
+            // `Config` has checked each one already.
+            roots
+                .add(cert.clone())
+                .map_err(|e| format!("cannot trust an --upstream-ca certificate: {e}"))?;
+        }
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
