@@ -25,9 +25,11 @@ use http_body_util::{BodyExt, Empty};
 const CALLS: usize = 20_000;
 const KEY: &str = "demo-api-key";
 
-fn percentiles(mut us: Vec<u64>) -> (u64, u64) {
+/// Prints one client's p50 and p99 for a round.
+fn report(round: usize, client: &str, mut us: Vec<u64>) {
     us.sort_unstable();
-    (us[us.len() / 2], us[us.len() * 99 / 100])
+    let (p50, p99) = (us[us.len() / 2], us[us.len() * 99 / 100]);
+    println!("round {round} {client:<16} p50 {p50:>4} µs  p99 {p99:>4} µs");
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -74,8 +76,7 @@ async fn main() {
                 assert!(!body.is_empty());
                 times.push(started.elapsed().as_micros() as u64);
             }
-            let (p50, p99) = percentiles(times);
-            println!("round {round} {name:<16} p50 {p50:>4} µs  p99 {p99:>4} µs");
+            report(round, name, times);
         }
 
         let mut times = Vec::with_capacity(CALLS);
@@ -99,11 +100,7 @@ async fn main() {
             assert!(!body.is_empty());
             times.push(started.elapsed().as_micros() as u64);
         }
-        let (p50, p99) = percentiles(times);
-        println!(
-            "round {round} {:<16} p50 {p50:>4} µs  p99 {p99:>4} µs",
-            "hyper-util"
-        );
+        report(round, "hyper-util", times);
 
         let mut times = Vec::with_capacity(CALLS);
         for _ in 0..CALLS {
@@ -115,10 +112,6 @@ async fn main() {
             assert!(!me.is_null());
             times.push(started.elapsed().as_micros() as u64);
         }
-        let (p50, p99) = percentiles(times);
-        println!(
-            "round {round} {:<16} p50 {p50:>4} µs  p99 {p99:>4} µs",
-            "RestClient"
-        );
+        report(round, "RestClient", times);
     }
 }

@@ -578,44 +578,35 @@ mod tests {
             "{err}"
         );
 
-        let key_only = dir.path().join("key.pem");
-        std::fs::write(&key_only, cert.signing_key.serialize_pem()).unwrap();
-        let err = error_of(ServeArgs {
-            upstream_ca: Some(key_only.display().to_string()),
-            ..Default::default()
-        });
+        // The error `contents` given as the --upstream-ca file resolve to.
+        let error_with_ca = |name: &str, contents: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, contents).unwrap();
+            error_of(ServeArgs {
+                upstream_ca: Some(path.display().to_string()),
+                ..Default::default()
+            })
+        };
+        let err = error_with_ca("key.pem", &cert.signing_key.serialize_pem());
         assert!(
             err.ends_with(
                 "no certificate in it (expected PEM blocks starting -----BEGIN CERTIFICATE-----)"
             ),
             "{err}"
         );
-
-        let garbage = dir.path().join("garbage.pem");
-        std::fs::write(
-            &garbage,
+        let err = error_with_ca(
+            "garbage.pem",
             "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
-        )
-        .unwrap();
-        let err = error_of(ServeArgs {
-            upstream_ca: Some(garbage.display().to_string()),
-            ..Default::default()
-        });
+        );
         assert!(
             err.contains("for --upstream-ca: not a PEM certificate file"),
             "{err}"
         );
-
-        let not_a_cert = dir.path().join("junk-der.pem");
-        std::fs::write(
-            &not_a_cert,
+        // Valid PEM and base64, but "hello" is no certificate.
+        let err = error_with_ca(
+            "junk-der.pem",
             "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n",
-        )
-        .unwrap();
-        let err = error_of(ServeArgs {
-            upstream_ca: Some(not_a_cert.display().to_string()),
-            ..Default::default()
-        });
+        );
         assert!(
             err.contains("for --upstream-ca: certificate 1 of 1 cannot be a trust anchor"),
             "{err}"

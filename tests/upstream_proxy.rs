@@ -9,7 +9,7 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,12 +45,12 @@ fn read_head(stream: &mut impl Read) -> String {
     String::from_utf8_lossy(&head).into_owned()
 }
 
-/// A one-shot HTTP forward proxy on loopback: answers the first request with
-/// a REST v2 version envelope and hands back the request head it received.
-fn fake_forward_proxy() -> (std::net::SocketAddr, Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+/// Binds a loopback port and serves its first connection on a thread: reads
+/// the request head (10 s read timeout) and hands the stream and the head
+/// to `serve`.
+fn one_shot_server(serve: impl FnOnce(TcpStream, String) + Send + 'static) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().unwrap();
-    let (tx, rx) = channel();
     std::thread::spawn(move || {
         let Ok((mut stream, _)) = listener.accept() else {
             return;
@@ -59,6 +59,16 @@ fn fake_forward_proxy() -> (std::net::SocketAddr, Receiver<String>) {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let head = read_head(&mut stream);
+        serve(stream, head);
+    });
+    addr
+}
+
+/// A one-shot HTTP forward proxy on loopback: answers the first request with
+/// a REST v2 version envelope and hands back the request head it received.
+fn fake_forward_proxy() -> (SocketAddr, Receiver<String>) {
+    let (tx, rx) = channel();
+    let addr = one_shot_server(move |mut stream, head| {
         let _ = stream.write_all(version_response().as_bytes());
         let _ = tx.send(head);
     });
@@ -68,18 +78,9 @@ fn fake_forward_proxy() -> (std::net::SocketAddr, Receiver<String>) {
 /// A one-shot tunnelling proxy on loopback: takes one `CONNECT`, hands back
 /// its head, connects to `127.0.0.1` at the port asked for, and pipes bytes
 /// both ways until either side closes.
-fn fake_connect_proxy() -> (std::net::SocketAddr, Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-    let addr = listener.local_addr().unwrap();
+fn fake_connect_proxy() -> (SocketAddr, Receiver<String>) {
     let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let Ok((mut client, _)) = listener.accept() else {
-            return;
-        };
-        client
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let head = read_head(&mut client);
+    let addr = one_shot_server(move |mut client, head| {
         let port = head
             .split_whitespace()
             .nth(1)
@@ -181,6 +182,39 @@ impl TlsUpstream {
             .expect("the TLS upstream saw a handshake")
     }
 
+    /// The gateway asked for `localhost`, refused the certificate, and
+    /// answered the SOAP call with a fault saying so.
+    fn assert_refused(&self, response: &str) {
+        let (outcome, sni, request) = self.seen();
+        assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
+        assert_ne!(outcome, "handshake completed");
+        assert_eq!(request, None);
+        assert!(response.starts_with("HTTP/1.1 500"), "{response}");
+        assert!(
+            response.contains(&format!(
+                "upstream {} is unreachable: invalid peer certificate",
+                self.url()
+            )),
+            "{response}"
+        );
+    }
+
+    /// The handshake completed, the upstream got the REST call in origin
+    /// form (as any server does, tunnel or not), and its answer made the
+    /// SOAP response.
+    fn assert_answered(&self, response: &str) {
+        let (outcome, sni, request) = self.seen();
+        assert_eq!(outcome, "handshake completed");
+        assert_eq!(sni.as_deref(), Some("localhost"));
+        let request = request.expect("a request after the handshake");
+        assert!(
+            request.starts_with("GET /v2/auth/version HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("9.9-via-proxy"), "{response}");
+    }
+
     /// Writes the certificate to a PEM file in `dir` and returns its path.
     fn ca_file(&self, dir: &std::path::Path) -> String {
         let path = dir.join("upstream-ca.pem");
@@ -253,18 +287,7 @@ fn an_https_upstream_is_tunnelled_through_the_proxy_and_its_certificate_checked(
             .contains("\r\nproxy-authorization: basic ym9ionbhntu=\r\n"),
         "{head}"
     );
-    let (outcome, sni, request) = upstream.seen();
-    assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
-    assert_ne!(outcome, "handshake completed");
-    assert_eq!(request, None);
-    assert!(response.starts_with("HTTP/1.1 500"), "{response}");
-    assert!(
-        response.contains(&format!(
-            "upstream {} is unreachable: invalid peer certificate",
-            upstream.url()
-        )),
-        "{response}"
-    );
+    upstream.assert_refused(&response);
     assert!(!response.contains("pa55"), "{response}");
 }
 
@@ -289,34 +312,14 @@ fn an_https_upstream_whose_ca_is_given_is_answered_through_the_tunnel() {
         !head.to_ascii_lowercase().contains("proxy-authorization"),
         "{head}"
     );
-    let (outcome, sni, request) = upstream.seen();
-    assert_eq!(outcome, "handshake completed");
-    assert_eq!(sni.as_deref(), Some("localhost"));
-    // Inside the tunnel the request is in origin form, as to any server.
-    let request = request.expect("a request after the handshake");
-    assert!(
-        request.starts_with("GET /v2/auth/version HTTP/1.1\r\n"),
-        "{request}"
-    );
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("9.9-via-proxy"), "{response}");
+    upstream.assert_answered(&response);
 }
 
 #[test]
 fn an_https_upstream_with_an_untrusted_certificate_is_refused_unless_its_ca_is_given() {
     let untrusted = TlsUpstream::start();
     let response = version_call(&untrusted.url(), &[], &[("NO_PROXY", "*")]);
-    let (outcome, sni, request) = untrusted.seen();
-    assert_eq!(sni.as_deref(), Some("localhost"), "{outcome}");
-    assert_ne!(outcome, "handshake completed");
-    assert_eq!(request, None);
-    assert!(
-        response.contains(&format!(
-            "upstream {} is unreachable: invalid peer certificate",
-            untrusted.url()
-        )),
-        "{response}"
-    );
+    untrusted.assert_refused(&response);
 
     let trusted = TlsUpstream::start();
     let dir = tempfile::tempdir().unwrap();
@@ -326,15 +329,7 @@ fn an_https_upstream_with_an_untrusted_certificate_is_refused_unless_its_ca_is_g
         &["--upstream-ca", &ca],
         &[("NO_PROXY", "*")],
     );
-    let (outcome, _, request) = trusted.seen();
-    assert_eq!(outcome, "handshake completed");
-    let request = request.expect("a request after the handshake");
-    assert!(
-        request.starts_with("GET /v2/auth/version HTTP/1.1\r\n"),
-        "{request}"
-    );
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("9.9-via-proxy"), "{response}");
+    trusted.assert_answered(&response);
 }
 
 #[test]
