@@ -229,6 +229,33 @@ async fn api_key_stands_in_for_a_session_id() {
 }
 
 #[tokio::test]
+async fn a_session_id_that_cannot_be_an_api_key_is_a_client_fault_without_an_upstream_call() {
+    // No mock answers: an upstream call would be a 404 and another fault.
+    let upstream = MockServer::start().await;
+    let gw = spawn_gateway(&config_for(&upstream.uri())).await;
+    for bad in ["clé-api", "two\nlines", "nul\u{7f}key"] {
+        let reply = gw.call(Soap::V11, "WhoAmI", &[("SessionID", bad)]).await;
+        assert_eq!(reply.status, 500, "{bad:?}: {}", reply.body);
+        assert!(
+            reply.body.contains("soap:Client"),
+            "{bad:?}: {}",
+            reply.body
+        );
+        assert!(
+            reply.body.contains(
+                "SessionID is not a SessionID from Login nor a usable API key: it holds control \
+                 or non-ASCII characters"
+            ),
+            "{bad:?}: {}",
+            reply.body
+        );
+    }
+    let calls = upstream.received_requests().await.unwrap_or_default();
+    assert!(calls.is_empty(), "{} upstream calls", calls.len());
+    gw.stop().await;
+}
+
+#[tokio::test]
 async fn client_faults_in_both_soap_versions() {
     let upstream = upstream().await;
     let gw = spawn_gateway(&config_for(&upstream.uri())).await;

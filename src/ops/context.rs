@@ -56,6 +56,15 @@ impl Context {
         }
         Ok(match self.session(session_id).await {
             Some((id, session)) => Caller::Session(id, session),
+            // Sent upstream as an X-API-Key header, which cannot carry
+            // control or non-ASCII characters: the caller's mistake, so a
+            // client fault now rather than a failed upstream call.
+            None if !is_header_safe(session_id) => {
+                return Err(Fault::authentication(
+                    "SessionID is not a SessionID from Login nor a usable API key: it holds \
+                     control or non-ASCII characters",
+                ))
+            }
             None => Caller::ApiKey(session_id.to_string()),
         })
     }
@@ -141,6 +150,13 @@ impl Context {
             Err(err) => Err(err.into_fault()),
         }
     }
+}
+
+/// True when `text` can be an HTTP header value as it is (visible ASCII,
+/// spaces and tabs), so an API key need not be altered to be sent.
+fn is_header_safe(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
 }
 
 fn expires_soon(session: &Session, now: OffsetDateTime) -> bool {
