@@ -86,21 +86,6 @@ impl Gateway {
     }
 }
 
-/// The operations' context for one worker: its own REST client for
-/// `upstream`, the gateway's shared session store.
-pub fn context(
-    upstream: &str,
-    config: &Config,
-    sessions: SessionStore,
-    clock: Clock,
-) -> Result<Context, String> {
-    Ok(Context {
-        rest: RestClient::new(upstream, config.upstream_timeout, &config.upstream_ca)?,
-        sessions,
-        clock,
-    })
-}
-
 /// Starts the gateway on `listener` (and the sandbox with `--sandbox`).
 pub async fn start(config: &Config, listener: TcpListener) -> Result<Gateway, String> {
     start_with_clock(config, listener, time::OffsetDateTime::now_utc).await
@@ -139,10 +124,15 @@ pub async fn start_with_clock(
     // own connection pool, driven on that worker's thread); the session
     // store is shared.
     let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
+    let rest = RestClient::new(&upstream, config.upstream_timeout, &config.upstream_ca)?;
     let mut routers = Vec::with_capacity(config.workers);
     for _ in 0..config.workers {
         routers.push(router(AppState {
-            ctx: context(&upstream, config, sessions.clone(), clock)?,
+            ctx: Context {
+                rest: rest.with_own_pool(),
+                sessions: sessions.clone(),
+                clock,
+            },
             public_url: config.public_url.as_deref().map(Arc::from),
             max_body: config.max_body,
             limits: Limits::default(),

@@ -53,6 +53,15 @@ impl std::fmt::Debug for Auth {
 type HttpClient =
     hyper_util::client::legacy::Client<HttpsConnector<UpstreamConnector>, Full<Bytes>>;
 
+/// A client with its own connection pool over `connector` (which shares
+/// the TLS configuration and route with every clone).
+fn pooled(connector: HttpsConnector<UpstreamConnector>) -> HttpClient {
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_timer(TokioTimer::new())
+        .build(connector)
+}
+
 /// `User-Agent` of every upstream call.
 const USER_AGENT_VALUE: HeaderValue =
     HeaderValue::from_static(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION")));
@@ -61,6 +70,8 @@ const USER_AGENT_VALUE: HeaderValue =
 #[derive(Clone)]
 pub struct RestClient {
     http: HttpClient,
+    /// What [`RestClient::with_own_pool`] builds a new pool over.
+    connector: HttpsConnector<UpstreamConnector>,
     route: Arc<Route>,
     base: Arc<str>,
     /// The upstream's scheme and authority, parsed once; each call builds
@@ -162,17 +173,14 @@ impl RestClient {
         .map_err(|e| format!("cannot set up TLS: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(UpstreamConnector::new(tcp, route.clone()));
-        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_timer(TokioTimer::new())
-            .build(https);
         Ok(RestClient {
-            http,
+            http: pooled(connector.clone()),
+            connector,
             route,
             base: base.into(),
             scheme,
@@ -180,6 +188,17 @@ impl RestClient {
             base_path: parsed.path().trim_end_matches('/').into(),
             timeout,
         })
+    }
+
+    /// The same client with a connection pool of its own (a clone shares
+    /// the pool): each worker gets one, so its upstream connections are
+    /// driven on its own thread. The TLS configuration, the route and the
+    /// parsed URL are shared, not rebuilt.
+    pub fn with_own_pool(&self) -> RestClient {
+        RestClient {
+            http: pooled(self.connector.clone()),
+            ..self.clone()
+        }
     }
 
     /// The upstream base URL, without a trailing slash.
