@@ -152,8 +152,9 @@ impl Context {
     }
 }
 
-/// True when `text` can be an HTTP header value as it is (visible ASCII,
-/// spaces and tabs), so an API key need not be altered to be sent.
+/// True when `text` is visible ASCII, spaces and tabs: what an HTTP header
+/// value takes, less the non-ASCII bytes HTTP tolerates as obsolete text,
+/// which no ECGrid API key holds. Such a key is sent as it is.
 fn is_header_safe(text: &str) -> bool {
     text.bytes()
         .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
@@ -163,4 +164,29 @@ fn expires_soon(session: &Session, now: OffsetDateTime) -> bool {
     session
         .expires_at
         .is_some_and(|at| at - REFRESH_MARGIN <= now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_safe_keys_are_valid_header_values_and_non_ascii_is_refused() {
+        // Everything the check lets through, the REST client can send
+        // (`HeaderValue::from_str`); it refuses what HTTP refuses, and on
+        // purpose also the non-ASCII HTTP would tolerate.
+        for b in 0u8..128 {
+            let text = format!("key{}x", b as char);
+            assert_eq!(
+                is_header_safe(&text),
+                http::HeaderValue::from_str(&text).is_ok(),
+                "{text:?}"
+            );
+        }
+        for text in ["clé", "日本"] {
+            assert!(http::HeaderValue::from_str(text).is_ok(), "{text:?}");
+            assert!(!is_header_safe(text), "{text:?}");
+        }
+        assert!(is_header_safe(""));
+    }
 }
