@@ -707,22 +707,18 @@ async fn lists_follow_every_page_until_a_short_one() {
         })
         .collect()
     };
-    let full: Vec<Value> = entries(10_000..10_500);
-    let short: Vec<Value> = entries(10_500..10_501);
-    mount(
-        &server,
-        post("/v2/callbacks/queue-list")
-            .and(body_partial_json(json!({"pageNo": 1})))
-            .respond_with(ok(json!({"totalRecords": 501, "queueEntries": full}))),
-    )
-    .await;
-    mount(
-        &server,
-        post("/v2/callbacks/queue-list")
-            .and(body_partial_json(json!({"pageNo": 2})))
-            .respond_with(ok(json!({"totalRecords": 501, "queueEntries": short}))),
-    )
-    .await;
+    // A full page of 500, then the one left over.
+    for (page, ids) in [(1, 10_000..10_500), (2, 10_500..10_501)] {
+        mount(
+            &server,
+            post("/v2/callbacks/queue-list")
+                .and(body_partial_json(json!({"pageNo": page})))
+                .respond_with(ok(
+                    json!({"totalRecords": 501, "queueEntries": entries(ids)}),
+                )),
+        )
+        .await;
+    }
     let gw = spawn_gateway(&config_for(&server.uri())).await;
     let sid = login(&gw).await;
 
