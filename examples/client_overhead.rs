@@ -2,9 +2,9 @@
 //! sequential REST call (`GET /v2/users/me` with the demo API key) with
 //! reqwest at its defaults, reqwest as `RestClient` configured it until it
 //! moved off reqwest (no redirects, no retries), the bare hyper-util client
-//! that reqwest wraps, and the gateway's `RestClient` itself (hyper-util
-//! along its proxy route, plus decoding the JSON envelope), alternating
-//! rounds. One single-threaded runtime, as each of the gateway's workers
+//! that reqwest wraps, and the gateway's `RestClient` itself (its own
+//! HTTP/1.1 exchange, `src/rest/h1.rs`, plus decoding the JSON envelope),
+//! alternating rounds. One single-threaded runtime, as each of the gateway's workers
 //! runs (on the multi-thread runtime, cross-thread wake-ups add 10–30 µs
 //! and blur the comparison).
 //!

@@ -4,19 +4,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, PROXY_AUTHORIZATION};
-use http::uri::{Authority, PathAndQuery, Scheme};
+use http::header::HeaderValue;
+use http::uri::{Authority, Scheme};
 use http::{Method, Uri};
-use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::pki_types::CertificateDer;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::connect::{Route, UpstreamConnector};
 use super::error::RestError;
+use super::h1::{H1Error, H1Pool};
 
 /// Largest upstream response body the gateway reads.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -43,33 +42,59 @@ impl std::fmt::Debug for Auth {
     }
 }
 
-/// The HTTP client: hyper-util's pooled HTTP/1.1 client over rustls
-/// (Mozilla roots from webpki-roots), reaching the upstream along a
-/// [`Route`] (direct or through the proxy the environment names). Not
-/// reqwest, which wraps the same client: its per-call layers (a redirect
-/// policy that re-parses every URL, retry bookkeeping, boxing) cost ~14 µs
-/// per sequential call and about a quarter of the gateway's CPU per request
-/// (BENCHMARKS.md, fix 12); the gateway needs none of them.
-type HttpClient =
-    hyper_util::client::legacy::Client<HttpsConnector<UpstreamConnector>, Full<Bytes>>;
+/// How long an idle upstream connection is kept for reuse.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// A client with its own connection pool over `connector` (which shares
-/// the TLS configuration and route with every clone).
-fn pooled(connector: HttpsConnector<UpstreamConnector>) -> HttpClient {
-    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_timer(TokioTimer::new())
-        .build(connector)
+/// The connector every pool opens connections with: TCP (connect timeout
+/// `timeout`, at most 10 s; no Nagle) along `route`, then TLS for an https
+/// upstream, trusting the Mozilla roots and `extra_roots`.
+pub(crate) fn connector(
+    route: Arc<Route>,
+    timeout: Duration,
+    extra_roots: &[CertificateDer<'static>],
+) -> Result<HttpsConnector<UpstreamConnector>, String> {
+    let mut tcp = HttpConnector::new();
+    tcp.set_connect_timeout(Some(timeout.min(Duration::from_secs(10))));
+    tcp.set_nodelay(true);
+    tcp.enforce_http(false);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in extra_roots {
+        // `Config` has checked each one already.
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("cannot trust an --upstream-ca certificate: {e}"))?;
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("cannot set up TLS: {e}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(UpstreamConnector::new(tcp, route)))
+}
+
+/// Appends `name: value` and CRLF.
+fn put_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// `User-Agent` of every upstream call.
-const USER_AGENT_VALUE: HeaderValue =
-    HeaderValue::from_static(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION")));
+const USER_AGENT_VALUE: &str = concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION"));
 
 /// Typed client for one REST v2 upstream.
 #[derive(Clone)]
 pub struct RestClient {
-    http: HttpClient,
+    /// Idle connections (shared by clones; see [`RestClient::with_own_pool`]).
+    pool: Arc<H1Pool>,
     /// What [`RestClient::with_own_pool`] builds a new pool over.
     connector: HttpsConnector<UpstreamConnector>,
     route: Arc<Route>,
@@ -79,6 +104,8 @@ pub struct RestClient {
     /// measurable cost under load, see BENCHMARKS.md).
     scheme: Scheme,
     authority: Authority,
+    /// `scheme://authority` of the upstream: what connections are opened to.
+    origin: Uri,
     /// The path of `base` without a trailing slash ("" for none).
     base_path: Arc<str>,
     timeout: Duration,
@@ -154,37 +181,15 @@ impl RestClient {
         let route = Route::from_env(&origin)?;
         let route = Arc::new(route);
 
-        let mut tcp = HttpConnector::new();
-        tcp.set_connect_timeout(Some(timeout.min(Duration::from_secs(10))));
-        tcp.set_nodelay(true);
-        tcp.enforce_http(false);
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for cert in extra_roots {
-            // `Config` has checked each one already.
-            roots
-                .add(cert.clone())
-                .map_err(|e| format!("cannot trust an --upstream-ca certificate: {e}"))?;
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(UpstreamConnector::new(tcp, route.clone()));
+        let connector = connector(route.clone(), timeout, extra_roots)?;
         Ok(RestClient {
-            http: pooled(connector.clone()),
+            pool: Arc::new(H1Pool::new(connector.clone(), POOL_IDLE_TIMEOUT)),
             connector,
             route,
             base: base.into(),
             scheme,
             authority,
+            origin,
             base_path: parsed.path().trim_end_matches('/').into(),
             timeout,
         })
@@ -196,7 +201,7 @@ impl RestClient {
     /// parsed URL are shared, not rebuilt.
     pub fn with_own_pool(&self) -> RestClient {
         RestClient {
-            http: pooled(self.connector.clone()),
+            pool: Arc::new(H1Pool::new(self.connector.clone(), POOL_IDLE_TIMEOUT)),
             ..self.clone()
         }
     }
@@ -251,7 +256,7 @@ impl RestClient {
     ) -> Result<T, RestError> {
         let started = Instant::now();
         let result = match self.request(&method, path, auth, body, query) {
-            Ok(req) => self.exchange(req).await,
+            Ok(req) => self.exchange(&method, req).await,
             Err(reason) => Err(RestError::Unreachable {
                 upstream: self.base.to_string(),
                 reason,
@@ -273,9 +278,10 @@ impl RestClient {
         self.decode(status, &bytes)
     }
 
-    /// The request for `path` with its credential, query and JSON body; an
-    /// error says what could not be sent (a credential that is not a valid
-    /// header value, a body that does not serialize), naming no secret.
+    /// The HTTP/1.1 request for `path` with its credential, query and JSON
+    /// body, as bytes to write; an error says what could not be sent (a
+    /// credential that is not a valid header value, a body that does not
+    /// serialize), naming no secret.
     fn request<B: Serialize + ?Sized>(
         &self,
         method: &Method,
@@ -283,99 +289,109 @@ impl RestClient {
         auth: &Auth,
         body: Option<&B>,
         query: &[(&str, String)],
-    ) -> Result<http::Request<Full<Bytes>>, String> {
-        let mut req = http::Request::builder()
-            .method(method.clone())
-            .uri(self.uri(path, query)?)
-            .header(http::header::USER_AGENT, USER_AGENT_VALUE);
+    ) -> Result<Vec<u8>, String> {
+        let body = body
+            .map(|body| {
+                serde_json::to_vec(body)
+                    .map_err(|e| format!("the request body cannot be written as JSON: {e}"))
+            })
+            .transpose()?;
+        let mut out = Vec::with_capacity(256 + body.as_ref().map_or(0, Vec::len));
+        out.extend_from_slice(method.as_str().as_bytes());
+        out.push(b' ');
+        if matches!(*self.route, Route::Forward { .. }) {
+            // A forward proxy takes the absolute URL.
+            out.extend_from_slice(self.scheme.as_str().as_bytes());
+            out.extend_from_slice(b"://");
+            out.extend_from_slice(self.authority.as_str().as_bytes());
+        }
+        let target_start = out.len();
+        out.extend_from_slice(self.base_path.as_bytes());
+        out.extend_from_slice(path.as_bytes());
+        if !query.is_empty() {
+            out.push(b'?');
+            out.extend_from_slice(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
+                    .finish()
+                    .as_bytes(),
+            );
+        }
+        if !out[target_start..].iter().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("cannot build the upstream URL for {path}"));
+        }
+        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+        out.extend_from_slice(self.authority.as_str().as_bytes());
+        out.extend_from_slice(b"\r\nuser-agent: ");
+        out.extend_from_slice(USER_AGENT_VALUE.as_bytes());
+        out.extend_from_slice(b"\r\n");
         if let Some(proxy_auth) = self.route.request_auth() {
-            req = req.header(PROXY_AUTHORIZATION, proxy_auth.clone());
+            put_header(&mut out, "proxy-authorization", proxy_auth.as_bytes());
         }
         let credential = match auth {
             Auth::None => None,
-            Auth::ApiKey(key) => Some((
-                HeaderName::from_static("x-api-key"),
-                HeaderValue::from_str(key),
-            )),
-            Auth::Bearer(token) => Some((
-                AUTHORIZATION,
-                HeaderValue::try_from(format!("Bearer {token}")),
-            )),
+            Auth::ApiKey(key) => Some(("x-api-key", "", key)),
+            Auth::Bearer(token) => Some(("authorization", "Bearer ", token)),
         };
-        if let Some((name, value)) = credential {
+        if let Some((name, prefix, secret)) = credential {
             // Never echo the value: it is the caller's secret.
-            let mut value = value.map_err(|_| {
-                format!("the credential cannot be sent as an HTTP header ({name} holds characters HTTP does not allow)")
-            })?;
-            value.set_sensitive(true);
-            req = req.header(name, value);
-        }
-        let body = match body {
-            Some(body) => {
-                req = req.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                Bytes::from(
-                    serde_json::to_vec(body)
-                        .map_err(|e| format!("the request body cannot be written as JSON: {e}"))?,
-                )
+            if HeaderValue::from_str(secret).is_err() {
+                return Err(format!(
+                    "the credential cannot be sent as an HTTP header ({name} holds characters HTTP does not allow)"
+                ));
             }
-            None => Bytes::new(),
-        };
-        req.body(Full::new(body)).map_err(|e| root_cause(&e))
-    }
-
-    /// The upstream URI of `path` (e.g. `/v2/users/me`) with `query`
-    /// form-encoded.
-    fn uri(&self, path: &str, query: &[(&str, String)]) -> Result<Uri, String> {
-        let mut target = String::with_capacity(self.base_path.len() + path.len() + 32);
-        target.push_str(&self.base_path);
-        target.push_str(path);
-        if !query.is_empty() {
-            target.push('?');
-            target.push_str(
-                &url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
-                    .finish(),
-            );
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(secret.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
-        let mut parts = http::uri::Parts::default();
-        parts.scheme = Some(self.scheme.clone());
-        parts.authority = Some(self.authority.clone());
-        parts.path_and_query = Some(
-            PathAndQuery::from_maybe_shared(Bytes::from(target))
-                .map_err(|e| format!("cannot build the upstream URL for {path}: {e}"))?,
-        );
-        Uri::from_parts(parts).map_err(|e| format!("cannot build the upstream URL for {path}: {e}"))
+        match &body {
+            Some(body) => {
+                out.extend_from_slice(b"content-type: application/json\r\n");
+                put_header(
+                    &mut out,
+                    "content-length",
+                    body.len().to_string().as_bytes(),
+                );
+            }
+            // A method that defines a body says it has none.
+            None if *method == Method::POST || *method == Method::PUT => {
+                out.extend_from_slice(b"content-length: 0\r\n");
+            }
+            None => {}
+        }
+        out.extend_from_slice(b"\r\n");
+        if let Some(body) = body {
+            out.extend_from_slice(&body);
+        }
+        Ok(out)
     }
 
     /// Sends the request and reads at most [`MAX_RESPONSE_BYTES`] of body,
     /// all within the upstream timeout.
-    async fn exchange(&self, req: http::Request<Full<Bytes>>) -> Result<(u16, Vec<u8>), RestError> {
-        let call = async {
-            let resp = self
-                .http
-                .request(req)
-                .await
-                .map_err(|e| self.unreachable(&e))?;
-            let status = resp.status().as_u16();
-            let mut body = resp.into_body();
-            let mut bytes = Vec::new();
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| self.unreachable(&e))?;
-                let Ok(chunk) = frame.into_data() else {
-                    continue;
-                };
-                if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                    return Err(RestError::BadResponse {
-                        upstream: self.base.to_string(),
-                        reason: format!("response body larger than {MAX_RESPONSE_BYTES} bytes"),
-                    });
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok((status, bytes))
-        };
+    async fn exchange(&self, method: &Method, request: Vec<u8>) -> Result<(u16, Bytes), RestError> {
+        // Safe to send again on a new connection if a kept-alive one turns
+        // out closed: GET, and DELETE (idempotent; the upstream's delete of
+        // a deleted callback answers ObjectNotFound, not a second effect).
+        let repeatable = *method == Method::GET || *method == Method::DELETE;
+        let call = self
+            .pool
+            .exchange(&self.origin, &request, repeatable, MAX_RESPONSE_BYTES);
         match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result,
+            Ok(Ok(answer)) => Ok((answer.status, answer.body)),
+            Ok(Err(H1Error::TooLarge(limit))) => Err(RestError::BadResponse {
+                upstream: self.base.to_string(),
+                reason: format!("response body larger than {limit} bytes"),
+            }),
+            Ok(Err(H1Error::Malformed(reason))) => Err(RestError::BadResponse {
+                upstream: self.base.to_string(),
+                reason,
+            }),
+            Ok(Err(err)) => Err(RestError::Unreachable {
+                upstream: self.base.to_string(),
+                reason: err.to_string(),
+            }),
             Err(_) => Err(RestError::Timeout {
                 upstream: self.base.to_string(),
                 after: self.timeout,
@@ -419,13 +435,6 @@ impl RestClient {
             }),
         }
     }
-
-    fn unreachable(&self, err: &(dyn std::error::Error + 'static)) -> RestError {
-        RestError::Unreachable {
-            upstream: self.base.to_string(),
-            reason: root_cause(err),
-        }
-    }
 }
 
 /// The HTTP status an `errorCode` stands for, when an upstream answers
@@ -439,16 +448,6 @@ fn status_for_error_code(code: &str) -> u16 {
         "RateLimitExceeded" => 429,
         _ => 500,
     }
-}
-
-/// The innermost error message (e.g. `Connection refused (os error 111)`),
-/// which names no URL or credential.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
 }
 
 /// The first 200 characters of a non-JSON error body.

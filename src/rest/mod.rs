@@ -1,8 +1,8 @@
 //! Typed client for the ECGrid REST v2 API (the contract is `docs/REST.md`).
 //!
-//! One [`RestClient`] per worker (hyper-util over rustls, pooled, connect and
-//! request timeouts, the proxy from the environment: [`connect`]) makes every
-//! upstream call. The `{success, data, errorCode, message}`
+//! One [`RestClient`] per worker (its own HTTP/1.1 exchange and pool,
+//! [`h1`]; TLS by rustls; connect and request timeouts; the proxy from the
+//! environment, [`connect`]) makes every upstream call. The `{success, data, errorCode, message}`
 //! envelope is decoded in one place ([`client`]), and every failure becomes a
 //! [`RestError`] that maps onto a SOAP fault by DESIGN.md rule 4 ([`error`]).
 
@@ -11,6 +11,7 @@ pub mod callbacks;
 pub mod client;
 pub mod connect;
 pub mod error;
+pub mod h1;
 pub mod timestamp;
 
 pub use client::{Auth, RestClient};
