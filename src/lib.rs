@@ -7,9 +7,9 @@
 //!
 //! # How a request flows
 //!
-//! 1. [`server`] (axum) takes the HTTP request on one of the two endpoint
-//!    paths, gives it a request id and a tracing span, checks the content
-//!    type and the body limit.
+//! 1. [`server`] (called by hyper on a [`workers`] thread) takes the HTTP
+//!    request on one of the two endpoint paths, gives it a request id and a
+//!    tracing span, checks the content type and the body limit.
 //! 2. [`soap::envelope`] reads the envelope in one streaming quick-xml pass
 //!    (DOCTYPE refused, depth bounded) into an operation name and flat
 //!    [`soap::Params`].

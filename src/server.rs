@@ -8,12 +8,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
 use crate::coverage;
@@ -22,7 +21,11 @@ use crate::soap::{
     read_envelope, write_fault, write_response, Fault, Limits, ServiceNs, SoapVersion,
 };
 use crate::telemetry;
+use crate::workers::Handler;
 use crate::wsdl;
+
+/// A request as the workers hand it over.
+type Request = http::Request<Incoming>;
 
 /// One of the two ECGridOS endpoint paths the gateway serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,17 +76,35 @@ pub struct AppState {
     pub limits: Limits,
 }
 
-/// The gateway's router.
-pub fn router(state: AppState) -> Router {
-    // Behind an Arc: axum clones the state for every request, and a
-    // Context clone copies the upstream URL.
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .fallback(handle)
-        .with_state(Arc::new(state))
+/// The gateway's request handler for one worker: `/healthz`, and every
+/// other request through `handle` (the endpoints, faults for the rest).
+/// Called straight from hyper's connection, without a router: the gateway
+/// has two paths, and axum's routing, boxing and body conversion cost
+/// about a microsecond per request (BENCHMARKS.md, fix 15).
+pub fn handler(state: AppState) -> Handler {
+    let state = Arc::new(state);
+    Arc::new(move |request: Request| {
+        if request.uri().path() == "/healthz" {
+            return Box::pin(std::future::ready(health(request.method())));
+        }
+        Box::pin(handle(state.clone(), request))
+    })
 }
 
-async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+/// `/healthz`: `ok` to GET and HEAD (liveness; not logged), 405 otherwise.
+fn health(method: &Method) -> Response {
+    if *method == Method::GET || *method == Method::HEAD {
+        ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
+    } else {
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response()
+    }
+}
+
+async fn handle(state: Arc<AppState>, request: Request) -> Response {
     let request_id = request_id(request.headers());
     let span = tracing::info_span!(
         "request",
@@ -230,14 +251,20 @@ fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
     }
 }
 
-/// Reads at most `limit` bytes of body, or a 413 fault.
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, Fault> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        Fault::invalid(format!(
+/// Reads at most `limit` bytes of body: a 413 fault past the limit, a 400
+/// fault when the body cannot be read (e.g. broken chunked encoding).
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, Fault> {
+    match Limited::new(body, limit).collect().await {
+        Ok(body) => Ok(body.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Fault::invalid(format!(
             "request body is larger than the gateway's limit of {limit} bytes (--max-body)"
         ))
-        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-    })
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)),
+        Err(e) => Err(
+            Fault::invalid(format!("the request body could not be read: {e}"))
+                .with_status(StatusCode::BAD_REQUEST),
+        ),
+    }
 }
 
 fn fault_response(version: SoapVersion, fault: &Fault) -> Response {

@@ -1,5 +1,5 @@
 //! Putting the gateway together: the REST client, the session store, the
-//! optional in-process sandbox, the router and the listener.
+//! optional in-process sandbox, the request handlers and the listener.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use crate::config::{Config, Upstream};
 use crate::ops::{Clock, Context};
 use crate::rest::RestClient;
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
-use crate::server::{router, AppState};
+use crate::server::{handler, AppState};
 use crate::session::SessionStore;
 use crate::soap::Limits;
 use crate::workers::{self, WorkerPool, WorkerSettings};
@@ -120,14 +120,14 @@ pub async fn start_with_clock(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listen address: {e}"))?;
-    // One router per worker, each with its own upstream client (and so its
+    // One handler per worker, each with its own upstream client (and so its
     // own connection pool, driven on that worker's thread); the session
     // store is shared.
     let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
     let rest = RestClient::new(&upstream, config.upstream_timeout, &config.upstream_ca)?;
-    let mut routers = Vec::with_capacity(config.workers);
+    let mut handlers = Vec::with_capacity(config.workers);
     for _ in 0..config.workers {
-        routers.push(router(AppState {
+        handlers.push(handler(AppState {
             ctx: Context {
                 rest: rest.with_own_pool(),
                 sessions: sessions.clone(),
@@ -142,7 +142,7 @@ pub async fn start_with_clock(
         shutdown_grace: config.shutdown_grace,
         ..WorkerSettings::default()
     };
-    let pool = WorkerPool::start(routers, settings)
+    let pool = WorkerPool::start(handlers, settings)
         .map_err(|e| format!("cannot start the worker threads (--workers): {e}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(workers::serve(listener, pool, stopped));

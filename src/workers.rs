@@ -15,7 +15,7 @@
 //! listener (bound normally, so a second gateway on the same port still gets
 //! "address in use") and hands each connection to the next worker in turn.
 //! Each worker serves its connections with hyper's HTTP/1 connection
-//! builder and the gateway's axum `Router` as the service, with a timeout
+//! builder and the gateway's request [`Handler`] as the service, with a timeout
 //! on reading a request head (a client that never finishes one cannot hold
 //! a connection forever; the same clock closes idle keep-alive
 //! connections, after 120 s as IIS does).
@@ -29,13 +29,25 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::response::Response;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
+
+/// What a worker answers each request with: the gateway's
+/// `server::handler` (no router in between; measured in BENCHMARKS.md, fix
+/// 15).
+pub type Handler = Arc<
+    dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync,
+>;
 
 /// A connection on its way to a worker.
 type Handoff = (std::net::TcpStream, SocketAddr);
@@ -70,7 +82,7 @@ impl Default for WorkerSettings {
 }
 
 /// Worker threads, each serving the connections handed to it with its own
-/// [`Router`] on its own single-threaded runtime.
+/// [`Handler`] on its own single-threaded runtime.
 pub struct WorkerPool {
     workers: Vec<mpsc::UnboundedSender<Handoff>>,
     next: usize,
@@ -79,18 +91,18 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Starts one worker thread per router (`ecgrid-worker-N`).
-    pub fn start(routers: Vec<Router>, settings: WorkerSettings) -> io::Result<Self> {
-        if routers.is_empty() {
+    /// Starts one worker thread per handler (`ecgrid-worker-N`).
+    pub fn start(handlers: Vec<Handler>, settings: WorkerSettings) -> io::Result<Self> {
+        if handlers.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "at least one worker is needed",
             ));
         }
         let (stop, _) = watch::channel(false);
-        let mut workers = Vec::with_capacity(routers.len());
-        let mut finished = Vec::with_capacity(routers.len());
-        for (index, router) in routers.into_iter().enumerate() {
+        let mut workers = Vec::with_capacity(handlers.len());
+        let mut finished = Vec::with_capacity(handlers.len());
+        for (index, handler) in handlers.into_iter().enumerate() {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -100,7 +112,7 @@ impl WorkerPool {
             std::thread::Builder::new()
                 .name(format!("ecgrid-worker-{index}"))
                 .spawn(move || {
-                    runtime.block_on(run_worker(connections, router, stop, settings));
+                    runtime.block_on(run_worker(connections, handler, stop, settings));
                     let _ = done.send(());
                 })?;
             workers.push(handoff);
@@ -164,7 +176,7 @@ impl WorkerPool {
 /// pool is gone), then shuts its connections down within the grace.
 async fn run_worker(
     mut connections: mpsc::UnboundedReceiver<Handoff>,
-    router: Router,
+    handler: Handler,
     mut stop: watch::Receiver<bool>,
     settings: WorkerSettings,
 ) {
@@ -175,7 +187,7 @@ async fn run_worker(
             handed = connections.recv() => match handed {
                 Some((stream, peer)) => match TcpStream::from_std(stream) {
                     Ok(stream) => {
-                        open.spawn(serve_connection(stream, router.clone(), closing.subscribe(), settings));
+                        open.spawn(serve_connection(stream, handler.clone(), closing.subscribe(), settings));
                     }
                     Err(e) => {
                         tracing::warn!(%peer, error = %e, "could not take over a handed-off connection; closed it");
@@ -207,14 +219,18 @@ async fn run_worker(
 /// if any, and closes.
 async fn serve_connection(
     stream: TcpStream,
-    router: Router,
+    handler: Handler,
     mut closing: watch::Receiver<bool>,
     settings: WorkerSettings,
 ) {
+    let service = hyper::service::service_fn(move |request| {
+        let answer = handler(request);
+        async move { Ok::<_, Infallible>(answer.await) }
+    });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout)
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+        .serve_connection(TokioIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
     tokio::select! {
         served = connection.as_mut() => {
@@ -276,8 +292,9 @@ fn is_connection_error(e: &io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
     use axum::routing::get;
-    use std::sync::Arc;
+    use axum::Router;
     use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::sync::Notify;
@@ -294,7 +311,8 @@ mod tests {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let workers = routers.len();
-            let pool = WorkerPool::start(routers, settings).unwrap();
+            let handlers = routers.into_iter().map(router_handler).collect();
+            let pool = WorkerPool::start(handlers, settings).unwrap();
             assert_eq!(pool.len(), workers);
             let (stop, stopped) = oneshot::channel();
             let task = tokio::spawn(serve(listener, pool, stopped));
@@ -312,6 +330,20 @@ mod tests {
                 .unwrap();
             started.elapsed()
         }
+    }
+
+    /// A [`Handler`] that answers with `router`.
+    fn router_handler(router: axum::Router) -> Handler {
+        Arc::new(move |request: http::Request<Incoming>| {
+            let router = router.clone();
+            Box::pin(async move {
+                let request = request.map(Body::new);
+                match tower::ServiceExt::oneshot(router, request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            })
+        })
     }
 
     /// A router that answers with the name of the thread serving it.

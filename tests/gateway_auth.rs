@@ -351,6 +351,25 @@ async fn hostile_and_malformed_input_gets_client_faults_never_html() {
     let resp = gw.http.get(gw.url("/healthz")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "ok");
+    let resp = gw.http.post(gw.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET, HEAD");
+
+    // A chunked body that breaks off with garbage: a 400 fault saying the
+    // body could not be read (not a 413 about its size).
+    let url = gw.url("");
+    let raw = tokio::task::spawn_blocking(move || {
+        support::binary::exchange(
+            &url,
+            "POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(raw.starts_with("HTTP/1.1 400"), "{raw}");
+    assert!(raw.contains("the request body could not be read"), "{raw}");
+    assert!(raw.contains("<faultcode>soap:Client</faultcode>"), "{raw}");
     gw.stop().await;
 }
 
