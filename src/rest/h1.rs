@@ -94,10 +94,13 @@ pub struct H1Pool {
 }
 
 struct Idle {
-    conn: Conn,
+    conn: Box<Conn>,
     since: Instant,
 }
 
+/// A connection and its read buffer. Always boxed: a TLS connection holds
+/// rustls' state inline (kilobytes), and every future that holds a
+/// connection would otherwise carry, and copy, all of it.
 struct Conn {
     io: Io,
     /// Bytes read and not yet consumed (empty between exchanges).
@@ -143,7 +146,7 @@ impl H1Pool {
 
     async fn exchange_on(
         &self,
-        mut conn: Conn,
+        mut conn: Box<Conn>,
         request: &[u8],
         max_body: usize,
     ) -> Result<Answer, H1Error> {
@@ -158,7 +161,7 @@ impl H1Pool {
     }
 
     /// The most recently used idle connection that is still open.
-    async fn checkout(&self) -> Option<Conn> {
+    async fn checkout(&self) -> Option<Box<Conn>> {
         loop {
             let idle = {
                 let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
@@ -176,7 +179,7 @@ impl H1Pool {
         }
     }
 
-    fn checkin(&self, conn: Conn) {
+    fn checkin(&self, conn: Box<Conn>) {
         self.idle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -187,7 +190,7 @@ impl H1Pool {
         self.start_reaper();
     }
 
-    async fn connect(&self, uri: &Uri) -> Result<Conn, H1Error> {
+    async fn connect(&self, uri: &Uri) -> Result<Box<Conn>, H1Error> {
         let mut connector = self.connector.clone();
         let connect =
             |e: Box<dyn std::error::Error + Send + Sync>| H1Error::Connect(root_cause(&*e));
@@ -197,10 +200,10 @@ impl H1Pool {
         let stream = tower::Service::<Uri>::call(&mut connector, uri.clone())
             .await
             .map_err(connect)?;
-        Ok(Conn {
+        Ok(Box::new(Conn {
             io: TokioIo::new(stream),
             buf: BytesMut::with_capacity(8 * 1024),
-        })
+        }))
     }
 
     /// Closes idle connections past the idle timeout every [`REAP_EVERY`]
