@@ -36,8 +36,15 @@ impl fmt::Display for UnknownVariant {
 
 impl std::error::Error for UnknownVariant {}
 
+/// A wire enum's canonical name (what SOAP and REST carry).
+pub trait WireName {
+    /// The canonical wire name, e.g. `NetworkAdmin`.
+    fn wire_name(&self) -> &'static str;
+}
+
 /// Declares a wire enum: variants, their wire names, `as_str`, `FromStr`
-/// (case-insensitive), `Display`, serde (by name) and the list of names.
+/// (case-insensitive), `Display`, [`WireName`], serde (by name) and the list
+/// of names.
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
@@ -75,6 +82,12 @@ macro_rules! wire_enum {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl WireName for $name {
+            fn wire_name(&self) -> &'static str {
+                self.as_str()
             }
         }
 
