@@ -117,16 +117,19 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         upstream_status = field::Empty,
         upstream_ms = field::Empty,
     );
-    let started = Instant::now();
+    // The clock is read only for the line that reports it.
+    let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
     let mut response = route(state, request).instrument(span.clone()).await;
-    let status = response.status().as_u16();
-    span.in_scope(|| {
-        tracing::info!(
-            status,
-            elapsed_ms = telemetry::millis(started.elapsed()),
-            "request finished"
-        )
-    });
+    if let Some(started) = started {
+        let status = response.status().as_u16();
+        span.in_scope(|| {
+            tracing::info!(
+                status,
+                elapsed_ms = telemetry::millis(started.elapsed()),
+                "request finished"
+            )
+        });
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
@@ -326,7 +329,6 @@ fn request_id(headers: &HeaderMap) -> String {
 /// load, see BENCHMARKS.md). The id is for log correlation only, never a
 /// secret.
 fn new_request_id() -> String {
-    use std::fmt::Write as _;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
 
@@ -347,9 +349,13 @@ fn new_request_id() -> String {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
-    let mut id = String::with_capacity(16);
-    let _ = write!(id, "{z:016x}");
-    id
+    // 16 lowercase hex digits, without going through `fmt`.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits: Vec<u8> = (0..16)
+        .rev()
+        .map(|i| HEX[((z >> (i * 4)) & 0xF) as usize])
+        .collect();
+    String::from_utf8(digits).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -254,7 +254,11 @@ impl RestClient {
         body: Option<&B>,
         query: &[(&str, String)],
     ) -> Result<T, RestError> {
-        let started = Instant::now();
+        // Timed only when something records it: the request's span or a
+        // debug line (a clock read per call is measurable, BENCHMARKS.md).
+        let span = tracing::Span::current();
+        let started =
+            (!span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG)).then(Instant::now);
         let result = match self.request(&method, path, auth, body, query) {
             Ok(req) => self.exchange(&method, req).await,
             Err(reason) => Err(RestError::Unreachable {
@@ -262,16 +266,17 @@ impl RestClient {
                 reason,
             }),
         };
-        let elapsed_ms = crate::telemetry::millis(started.elapsed());
-        let span = tracing::Span::current();
-        span.record("upstream_ms", elapsed_ms);
-        match &result {
-            Ok((status, _)) => {
-                span.record("upstream_status", status);
-                tracing::debug!(%method, path, status, elapsed_ms, "upstream call");
-            }
-            Err(err) => {
-                tracing::debug!(%method, path, error = ?err, elapsed_ms, "upstream call failed");
+        if let Some(started) = started {
+            let elapsed_ms = crate::telemetry::millis(started.elapsed());
+            span.record("upstream_ms", elapsed_ms);
+            match &result {
+                Ok((status, _)) => {
+                    span.record("upstream_status", status);
+                    tracing::debug!(%method, path, status, elapsed_ms, "upstream call");
+                }
+                Err(err) => {
+                    tracing::debug!(%method, path, error = ?err, elapsed_ms, "upstream call failed");
+                }
             }
         }
         let (status, bytes) = result?;
