@@ -6,6 +6,8 @@
 //! are bounded, and every rejection is a `soap:Client` fault whose message
 //! says what is wrong and where (line and column).
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -124,8 +126,9 @@ pub fn read_envelope(
             }
             Event::Decl(decl) => {
                 if let Some(Ok(enc)) = decl.encoding() {
-                    let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
-                    if enc != "utf-8" && enc != "utf8" && enc != "us-ascii" {
+                    let accepted = [&b"utf-8"[..], b"utf8", b"us-ascii"];
+                    if !accepted.iter().any(|name| enc.eq_ignore_ascii_case(name)) {
+                        let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
                         return Err(Fault::invalid(format!(
                             "XML encoding '{enc}' is not supported; send UTF-8 (declaration at {here})"
                         )));
@@ -192,7 +195,7 @@ pub fn read_envelope(
                                 "unexpected element <{local}> at {here}; an Envelope holds only Header and Body"
                             )));
                         }
-                        match local.as_str() {
+                        match &*local {
                             "Header" if !is_empty => stage = Stage::InHeader,
                             "Header" => {}
                             "Body" if is_empty => stage = Stage::AfterBody,
@@ -231,7 +234,7 @@ pub fn read_envelope(
                                 ))
                             })?)
                         };
-                        operation = Some((local, service_ns));
+                        operation = Some((local.into_owned(), service_ns));
                         stage = if is_empty {
                             Stage::AfterOperation
                         } else {
@@ -250,7 +253,7 @@ pub fn read_envelope(
                         if is_empty {
                             params.push(&local, String::new(), param_nil, here)?;
                         } else {
-                            param_name = local;
+                            param_name = local.into_owned();
                             stage = Stage::InParam;
                         }
                     }
@@ -396,8 +399,10 @@ fn namespace_of<'a>(resolved: &'a ResolveResult<'_>) -> &'a [u8] {
     }
 }
 
-fn local_name(e: &BytesStart<'_>) -> String {
-    String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+/// The element's local name, borrowed from the request (copied only when
+/// it is not UTF-8, to replace what is not).
+fn local_name<'a>(e: &'a BytesStart<'_>) -> Cow<'a, str> {
+    String::from_utf8_lossy(e.local_name().into_inner())
 }
 
 /// True when the element carries `xsi:nil="true"` (or `"1"`).
