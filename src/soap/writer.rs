@@ -243,8 +243,22 @@ pub fn escape_into(out: &mut String, text: &str) {
 
 /// An ASCII byte that stands for itself in XML text and attributes.
 fn needs_nothing(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b' '..=b'~') && !matches!(b, b'<' | b'>' | b'&' | b'"')
+    NEEDS_NOTHING[usize::from(b)]
 }
+
+/// [`needs_nothing`] as a table (one load per byte instead of five
+/// comparisons): tab, newline and printable ASCII other than `<>&"`.
+static NEEDS_NOTHING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = matches!(byte, b'\t' | b'\n' | b' '..=b'~')
+            && !matches!(byte, b'<' | b'>' | b'&' | b'"');
+        b += 1;
+    }
+    table
+};
 
 /// Appends one character escaped; a character XML cannot carry becomes
 /// U+FFFD.
