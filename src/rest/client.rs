@@ -417,8 +417,8 @@ impl RestClient {
             });
         }
         // The body is checked as UTF-8 once, then parsed as text: from
-        // bytes, serde_json validates every string on its own, which cost
-        // more than the rest of the parse (BENCHMARKS.md, fix 18).
+        // bytes, serde_json validates every string on its own, about a
+        // fifth of the parse (BENCHMARKS.md, fix 17).
         let not_json = |e: &dyn std::fmt::Display| RestError::BadResponse {
             upstream: self.base.to_string(),
             reason: format!("HTTP {status} with a body that is not the expected JSON ({e})"),
