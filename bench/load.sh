@@ -2,7 +2,7 @@
 # Load benchmark of the gateway against the REST call it makes, side by side.
 #
 #   bash bench/load.sh [--duration 30s] [--connections 64] [--threads 2]
-#                      [--latency-run] [--smoke]
+#                      [--rounds 1] [--latency-run] [--smoke]
 #
 # Starts the REST v2 sandbox (`ecgrid-gateway sandbox`) as the one upstream,
 # nginx (bench/nginx.conf) as a plain reverse proxy in front of it, and the
@@ -15,8 +15,11 @@
 # For each run it reports req/s, p50/p99, CPU seconds per 1000 requests of
 # the process under test alone and with the upstream sandbox, and peak RSS
 # (VmHWM), plus the ratios gateway/nginx throughput and added p50 over
-# direct. --latency-run adds a second pass with 1 connection, where p50 is
-# the per-request cost rather than queueing. Results go to
+# direct. --rounds N repeats the three runs N times back to back (direct,
+# nginx, gateway, direct, ...) and reports each round's ratios and their
+# median: on a shared machine whose speed drifts, one round can land nginx
+# and the gateway in different phases. --latency-run adds a pass with 1
+# connection, where p50 is the per-request cost rather than queueing. Results go to
 # bench/results/load-<UTC date>.md and stdout.
 #
 # --smoke: about 2 s per run with the debug binary (built only if missing),
@@ -38,6 +41,7 @@ CONNECTIONS=64
 THREADS=2
 SMOKE=0
 LATENCY_RUN=0
+ROUNDS=1
 API_KEY=${BENCH_API_KEY:-demo-api-key}  # the sandbox demo account's key
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=${2:?--duration needs a value like 30s}; shift 2 ;;
     --connections) CONNECTIONS=${2:?--connections needs a number}; shift 2 ;;
     --threads) THREADS=${2:?--threads needs a number}; shift 2 ;;
+    --rounds) ROUNDS=${2:?--rounds needs a number}; shift 2 ;;
     --latency-run) LATENCY_RUN=1; shift ;;
     --smoke) SMOKE=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -56,6 +61,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $CONNECTIONS =~ ^[0-9]+$ && $CONNECTIONS -gt 0 ]] || die "--connections must be a positive number"
 [[ $THREADS =~ ^[0-9]+$ && $THREADS -gt 0 ]] || die "--threads must be a positive number"
+[[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 && $ROUNDS -le 20 ]] || die "--rounds must be a number from 1 to 20"
 [ "$THREADS" -le "$CONNECTIONS" ] || THREADS=$CONNECTIONS
 if [ "$SMOKE" = 1 ]; then DURATION=2s; fi
 
@@ -212,7 +218,7 @@ run() {
   local requests duration_us non2xx connect read write timeout p50_us p99_us
   eval "$(printf '%s' "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local /')"
   local fails=$((non2xx + connect + read + write + timeout))
-  local key="$name/c$conns"
+  local key="$name/c$conns/r$ROUND"
   # shellcheck disable=SC2086
   local rss_s rss_u; rss_s=$(hwm_kib $server); rss_u=$(hwm_kib $upstream)
   RPS[$key]=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
@@ -227,7 +233,9 @@ run() {
   fi
   local rss_all=$rss_s
   [ -n "$upstream" ] && rss_all=$((rss_s + rss_u))
-  ROWS+=("| $name | $conns | ${RPS[$key]} | $(awk -v u="$p50_us" 'BEGIN{printf "%.0f", u}') | $(awk -v u="$p99_us" 'BEGIN{printf "%.0f", u}') | $requests | $fails | $cpu_s | $cpu_all | $(mib "$rss_s") | $(mib "$rss_all") |")
+  local label=$name
+  [ "$ROUNDS" -gt 1 ] && [ "$conns" != 1 ] && label="$name (round $ROUND)"
+  ROWS+=("| $label | $conns | ${RPS[$key]} | $(awk -v u="$p50_us" 'BEGIN{printf "%.0f", u}') | $(awk -v u="$p99_us" 'BEGIN{printf "%.0f", u}') | $requests | $fails | $cpu_s | $cpu_all | $(mib "$rss_s") | $(mib "$rss_all") |")
   printf '  %-8s c=%-3s %8s req/s  p50 %6s µs  p99 %6s µs  failed %s\n' "$name" "$conns" "${RPS[$key]}" "$p50_us" "$p99_us" "$fails" >&2
 }
 
@@ -241,17 +249,34 @@ pass() {
 
 echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION against direct, nginx, gateway ($GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}})" >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-pass "$CONNECTIONS" "$THREADS"
+for ROUND in $(seq "$ROUNDS"); do
+  pass "$CONNECTIONS" "$THREADS"
+done
+ROUND=1
 [ "$LATENCY_RUN" = 1 ] && pass 1 1
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
+# round_ratios A B: A/B throughput of each round at $CONNECTIONS, comma-separated.
+round_ratios() {
+  local r out=()
+  for r in $(seq "$ROUNDS"); do
+    out+=("$(ratio "${RPS[$1/c$CONNECTIONS/r$r]}" "${RPS[$2/c$CONNECTIONS/r$r]}")")
+  done
+  local IFS=,
+  echo "${out[*]}" | sed 's/,/, /g'
+}
+# median_ratio A B: the median of round_ratios A B.
+median_ratio() {
+  round_ratios "$1" "$2" | tr -d ' ' | tr ',' '\n' | sort -g \
+    | awk '{ a[NR] = $1 } END { printf "%.2f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
 c=$CONNECTIONS
 report=$(
   echo "## Load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
-  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; binary $BIN; gateway $GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}}; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
+  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS round(s); binary $BIN; gateway $GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}}; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
   echo "(a) direct: GET /v2/users/me on the sandbox; (b) nginx: the same through nginx; (c) gateway: SOAP 1.1 WhoAmI (one GET /v2/users/me upstream)."
   echo "CPU and RSS \"alone\" count the process under test (sandbox for direct, nginx master+workers, gateway); \"+ upstream\" adds the sandbox."
   echo "Peak RSS is VmHWM since the process started (the sandbox serves every run, so its peak only grows)."
@@ -260,13 +285,18 @@ report=$(
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   echo
-  echo "gateway/nginx throughput: $(ratio "${RPS[gateway/c$c]}" "${RPS[nginx/c$c]}")"
-  echo "gateway/direct throughput: $(ratio "${RPS[gateway/c$c]}" "${RPS[direct/c$c]}")"
-  echo "gateway added p50 over direct (c=$c): $(added "${P50[gateway/c$c]}" "${P50[direct/c$c]}") µs"
-  echo "nginx added p50 over direct (c=$c): $(added "${P50[nginx/c$c]}" "${P50[direct/c$c]}") µs"
+  if [ "$ROUNDS" -gt 1 ]; then
+    echo "gateway/nginx throughput: $(median_ratio gateway nginx) (median of $ROUNDS rounds; per round: $(round_ratios gateway nginx))"
+    echo "gateway/direct throughput: $(median_ratio gateway direct) (median; per round: $(round_ratios gateway direct))"
+  else
+    echo "gateway/nginx throughput: $(ratio "${RPS[gateway/c$c/r1]}" "${RPS[nginx/c$c/r1]}")"
+    echo "gateway/direct throughput: $(ratio "${RPS[gateway/c$c/r1]}" "${RPS[direct/c$c/r1]}")"
+  fi
+  echo "gateway added p50 over direct (c=$c, round 1): $(added "${P50[gateway/c$c/r1]}" "${P50[direct/c$c/r1]}") µs"
+  echo "nginx added p50 over direct (c=$c, round 1): $(added "${P50[nginx/c$c/r1]}" "${P50[direct/c$c/r1]}") µs"
   if [ "$LATENCY_RUN" = 1 ]; then
-    echo "gateway added p50 over direct (c=1): $(added "${P50[gateway/c1]}" "${P50[direct/c1]}") µs"
-    echo "nginx added p50 over direct (c=1): $(added "${P50[nginx/c1]}" "${P50[direct/c1]}") µs"
+    echo "gateway added p50 over direct (c=1): $(added "${P50[gateway/c1/r1]}" "${P50[direct/c1/r1]}") µs"
+    echo "nginx added p50 over direct (c=1): $(added "${P50[nginx/c1/r1]}" "${P50[direct/c1/r1]}") µs"
   fi
 )
 echo
