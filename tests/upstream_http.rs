@@ -17,6 +17,8 @@ use tokio::net::{TcpListener, TcpStream};
 enum Reply {
     /// Writes these bytes and waits for the next request.
     Send(&'static str),
+    /// The same, for answers that are not UTF-8.
+    SendBytes(&'static [u8]),
     /// Writes these bytes and closes the connection.
     SendAndClose(&'static str),
     /// Closes the connection without answering.
@@ -79,6 +81,7 @@ async fn serve(
         let reply = replies.lock().unwrap().pop_front();
         match reply {
             Some(Reply::Send(bytes)) => stream.write_all(bytes.as_bytes()).await.unwrap(),
+            Some(Reply::SendBytes(bytes)) => stream.write_all(bytes).await.unwrap(),
             Some(Reply::SendAndClose(bytes)) => {
                 stream.write_all(bytes.as_bytes()).await.unwrap();
                 return;
@@ -317,6 +320,25 @@ async fn answers_the_client_cannot_read_are_bad_responses_naming_why() {
                 assert!(reason.contains(expected), "{answer:?}: {reason}")
             }
             other => panic!("{answer:?}: expected BadResponse, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_success_status_with_a_body_that_is_not_json_is_a_bad_response() {
+    let html: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n<html></html>";
+    let latin1: &[u8] =
+        b"HTTP/1.1 200 OK\r\ncontent-length: 42\r\n\r\n{\"success\":true,\"data\":{\"login\":\"M\xfcller\"}}";
+    for (answer, why) in [(html, "expected value"), (latin1, "invalid utf-8")] {
+        let upstream = Scripted::start(vec![Reply::SendBytes(answer)]).await;
+        let err = get(&upstream.client()).await.unwrap_err();
+        match err {
+            RestError::BadResponse { reason, .. } => assert!(
+                reason.starts_with("HTTP 200 with a body that is not the expected JSON (")
+                    && reason.contains(why),
+                "{reason}"
+            ),
+            other => panic!("expected BadResponse, got {other:?}"),
         }
     }
 }
