@@ -96,6 +96,6 @@ impl LoginResponse {
 
 impl WriteBody for LoginResponse {
     fn write_body(&self, w: &mut XmlWriter) {
-        w.text("LoginResult", &self.session_id.to_string());
+        w.display("LoginResult", self.session_id);
     }
 }
