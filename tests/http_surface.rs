@@ -175,3 +175,28 @@ async fn v41_only_operations_are_refused_on_the_v32_endpoint() {
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let gw = gateway(None).await;
+    for path in [
+        format!("{PATH41}?WSDL"),
+        PATH41.to_string(),
+        "/healthz".to_string(),
+    ] {
+        let get = gw.http.get(gw.url(&path)).send().await.unwrap();
+        let (get_status, get_type) = (get.status(), get.headers()["content-type"].clone());
+        let get_len = get.bytes().await.unwrap().len();
+        assert!(get_len > 0, "{path}");
+        let head = gw.http.head(gw.url(&path)).send().await.unwrap();
+        assert_eq!(head.status(), get_status, "{path}");
+        assert_eq!(head.headers()["content-type"], get_type, "{path}");
+        assert_eq!(
+            head.headers()["content-length"].to_str().unwrap(),
+            get_len.to_string(),
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    gw.stop().await;
+}

@@ -11,6 +11,9 @@
 //! parser), connecting (TCP, proxy route, TLS) is the [`UpstreamConnector`]
 //! behind hyper-rustls as before.
 //!
+//! The client never sends `HEAD` (whose answers announce a length and
+//! carry no body); `RestClient` has no way to.
+//!
 //! What it handles of HTTP/1.1 answers: `Content-Length`, `chunked` (with
 //! extensions and trailers), close-delimited bodies, interim `1xx` answers,
 //! bodiless statuses (`204`, `304`), `Connection: close` and HTTP/1.0. A
@@ -222,7 +225,9 @@ impl H1Pool {
         let idle: Weak<Mutex<Vec<Idle>>> = Arc::downgrade(&self.idle);
         let timeout = self.idle_timeout;
         runtime.spawn(async move {
-            let mut tick = tokio::time::interval(REAP_EVERY.min(timeout));
+            // (`interval` refuses a zero period.)
+            let period = REAP_EVERY.min(timeout).max(Duration::from_millis(10));
+            let mut tick = tokio::time::interval(period);
             tick.tick().await;
             loop {
                 tick.tick().await;
