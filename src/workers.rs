@@ -185,7 +185,7 @@ async fn run_worker(
     loop {
         tokio::select! {
             handed = connections.recv() => match handed {
-                Some((stream, peer)) => match TcpStream::from_std(stream) {
+                Some((stream, peer)) => match take_over(stream) {
                     Ok(stream) => {
                         open.spawn(serve_connection(stream, handler.clone(), closing.subscribe(), settings));
                     }
@@ -212,6 +212,14 @@ async fn run_worker(
         );
         open.shutdown().await;
     }
+}
+
+/// A handed-off connection on this worker's runtime, with Nagle's
+/// algorithm off (as nginx's `tcp_nodelay`): a response split over several
+/// writes is never held back waiting for the client's delayed ACK.
+fn take_over(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+    stream.set_nodelay(true)?;
+    TcpStream::from_std(stream)
 }
 
 /// Serves one connection (HTTP/1.1, keep-alive) until the client closes it,
@@ -486,6 +494,16 @@ mod tests {
             .expect("closed after the timeout");
         assert_eq!(later.unwrap(), 0);
         running.shut_down_within(Duration::from_secs(10)).await;
+    }
+
+    #[tokio::test]
+    async fn a_taken_over_connection_has_nagle_off() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        assert!(!accepted.nodelay().unwrap(), "the default has Nagle on");
+        assert!(take_over(accepted).unwrap().nodelay().unwrap());
     }
 
     #[test]
