@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::HeaderValue;
-use http::uri::{Authority, Scheme};
 use http::{Method, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -79,11 +78,13 @@ pub(crate) fn connector(
         .wrap_connector(UpstreamConnector::new(tcp, route)))
 }
 
-/// Appends `name: value` and CRLF.
-fn put_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+/// Appends `name: value` and CRLF, the value written from `parts`.
+fn put_header(out: &mut Vec<u8>, name: &str, parts: &[&[u8]]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
-    out.extend_from_slice(value);
+    for part in parts {
+        out.extend_from_slice(part);
+    }
     out.extend_from_slice(b"\r\n");
 }
 
@@ -99,12 +100,10 @@ pub struct RestClient {
     connector: HttpsConnector<UpstreamConnector>,
     route: Arc<Route>,
     base: Arc<str>,
-    /// The upstream's scheme and authority, parsed once; each call builds
-    /// its URI from these and its path, so nothing re-parses the host (a
-    /// measurable cost under load, see BENCHMARKS.md).
-    scheme: Scheme,
-    authority: Authority,
-    /// `scheme://authority` of the upstream: what connections are opened to.
+    /// `scheme://authority` of the upstream, parsed once: what connections
+    /// are opened to, and (with each call's path) what requests name, so
+    /// nothing re-parses the host per call (a measurable cost under load,
+    /// see BENCHMARKS.md). Always has both parts (checked in `new`).
     origin: Uri,
     /// The path of `base` without a trailing slash ("" for none).
     base_path: Arc<str>,
@@ -174,10 +173,9 @@ impl RestClient {
             .ascii_serialization()
             .parse()
             .map_err(|e| invalid(&e))?;
-        let parts = origin.clone().into_parts();
-        let (Some(scheme), Some(authority)) = (parts.scheme, parts.authority) else {
+        if origin.scheme().is_none() || origin.authority().is_none() {
             return Err(invalid(&"expected an http:// or https:// URL with a host"));
-        };
+        }
         let route = Route::from_env(&origin)?;
         let route = Arc::new(route);
 
@@ -187,8 +185,6 @@ impl RestClient {
             connector,
             route,
             base: base.into(),
-            scheme,
-            authority,
             origin,
             base_path: parsed.path().trim_end_matches('/').into(),
             timeout,
@@ -204,6 +200,11 @@ impl RestClient {
             pool: Arc::new(H1Pool::new(self.connector.clone(), POOL_IDLE_TIMEOUT)),
             ..self.clone()
         }
+    }
+
+    /// The upstream's `host[:port]`.
+    fn authority(&self) -> &str {
+        self.origin.authority().map_or("", |a| a.as_str())
     }
 
     /// The upstream base URL, without a trailing slash.
@@ -306,9 +307,9 @@ impl RestClient {
         out.push(b' ');
         if matches!(*self.route, Route::Forward { .. }) {
             // A forward proxy takes the absolute URL.
-            out.extend_from_slice(self.scheme.as_str().as_bytes());
+            out.extend_from_slice(self.origin.scheme_str().unwrap_or("http").as_bytes());
             out.extend_from_slice(b"://");
-            out.extend_from_slice(self.authority.as_str().as_bytes());
+            out.extend_from_slice(self.authority().as_bytes());
         }
         let target_start = out.len();
         out.extend_from_slice(self.base_path.as_bytes());
@@ -325,13 +326,11 @@ impl RestClient {
         if !out[target_start..].iter().all(|b| b.is_ascii_graphic()) {
             return Err(format!("cannot build the upstream URL for {path}"));
         }
-        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-        out.extend_from_slice(self.authority.as_str().as_bytes());
-        out.extend_from_slice(b"\r\nuser-agent: ");
-        out.extend_from_slice(USER_AGENT_VALUE.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        put_header(&mut out, "host", &[self.authority().as_bytes()]);
+        put_header(&mut out, "user-agent", &[USER_AGENT_VALUE.as_bytes()]);
         if let Some(proxy_auth) = self.route.request_auth() {
-            put_header(&mut out, "proxy-authorization", proxy_auth.as_bytes());
+            put_header(&mut out, "proxy-authorization", &[proxy_auth.as_bytes()]);
         }
         let credential = match auth {
             Auth::None => None,
@@ -345,24 +344,17 @@ impl RestClient {
                     "the credential cannot be sent as an HTTP header ({name} holds characters HTTP does not allow)"
                 ));
             }
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(prefix.as_bytes());
-            out.extend_from_slice(secret.as_bytes());
-            out.extend_from_slice(b"\r\n");
+            put_header(&mut out, name, &[prefix.as_bytes(), secret.as_bytes()]);
         }
         match &body {
             Some(body) => {
-                out.extend_from_slice(b"content-type: application/json\r\n");
-                put_header(
-                    &mut out,
-                    "content-length",
-                    body.len().to_string().as_bytes(),
-                );
+                put_header(&mut out, "content-type", &[b"application/json"]);
+                let length = body.len().to_string();
+                put_header(&mut out, "content-length", &[length.as_bytes()]);
             }
             // A method that defines a body says it has none.
             None if *method == Method::POST || *method == Method::PUT => {
-                out.extend_from_slice(b"content-length: 0\r\n");
+                put_header(&mut out, "content-length", &[b"0"]);
             }
             None => {}
         }
