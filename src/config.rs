@@ -319,6 +319,25 @@ impl ServeArgs {
             config.upstream_timeout = parse_duration(&v, src)?;
         }
         if let Some((v, src)) = pick(&self.upstream_ca, &file.upstream_ca, "upstream-ca") {
+            // Trusted only for TLS to an https upstream: with any other it
+            // would be accepted and do nothing.
+            match &config.upstream {
+                Upstream::Url(url) if url.starts_with("https://") => {}
+                Upstream::Url(url) => {
+                    return Err(bad(
+                        src,
+                        &v,
+                        &format!("CA certificates apply to an https:// upstream only, and the upstream is {url}"),
+                    ))
+                }
+                Upstream::Sandbox { .. } => {
+                    return Err(bad(
+                        src,
+                        &v,
+                        "CA certificates apply to an https:// upstream only, and --sandbox's is plain HTTP",
+                    ))
+                }
+            }
             // A relative path in the file is relative to the file.
             let ca_path = match src {
                 Source::File(file_path, _) => {
@@ -611,6 +630,43 @@ mod tests {
             err.contains("for --upstream-ca: certificate 1 of 1 cannot be a trust anchor"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_upstream_ca_without_an_https_upstream_is_refused_not_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, cert.cert.pem()).unwrap();
+        let ca = ca.display().to_string();
+        let err = error_of(ServeArgs {
+            upstream: Some("http://127.0.0.1:8081".into()),
+            upstream_ca: Some(ca.clone()),
+            ..Default::default()
+        });
+        assert_eq!(
+            err,
+            format!(
+                "invalid value '{ca}' for --upstream-ca: CA certificates apply to an https:// \
+                 upstream only, and the upstream is http://127.0.0.1:8081"
+            )
+        );
+        let err = error_of(ServeArgs {
+            sandbox: true,
+            upstream_ca: Some(ca.clone()),
+            ..Default::default()
+        });
+        assert!(err.contains("for --upstream-ca: "), "{err}");
+        assert!(err.ends_with("--sandbox's is plain HTTP"), "{err}");
+        // The scheme is compared as parsed, so any case of HTTPS is one.
+        let config = ServeArgs {
+            upstream: Some("HTTPS://rest.ecgrid.io".into()),
+            upstream_ca: Some(ca),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(config.upstream_ca.len(), 1);
     }
 
     #[test]

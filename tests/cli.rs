@@ -26,6 +26,16 @@ fn bad_values_exit_2_naming_the_flag() {
             &["serve", "--upstream-ca", "/nonexistent/ca.pem"],
             "--upstream-ca",
         ),
+        (
+            &[
+                "serve",
+                "--upstream",
+                "http://127.0.0.1:1",
+                "--upstream-ca",
+                "/nonexistent/ca.pem",
+            ],
+            "--upstream-ca",
+        ),
         (&["serve", "--public-url", "ftp://x"], "--public-url"),
         (&["serve", "--session-capacity", "-1"], "--session-capacity"),
         (&["serve", "--workers", "0"], "--workers"),
