@@ -12,6 +12,9 @@
 #   (b) nginx   : the same REST call through nginx
 #   (c) gateway : SOAP 1.1 WhoAmI with SessionID = the API key, which the
 #                 gateway answers with one GET /v2/users/me upstream
+#   (d) session : the same WhoAmI with a SessionID from Login (the demo
+#                 account), as legacy clients call: the gateway looks the
+#                 session up and calls upstream with its bearer token
 # For each run it reports req/s, p50/p99, CPU seconds per 1000 requests of
 # the process under test alone and with the upstream sandbox, and peak RSS
 # (VmHWM), plus the ratios gateway/nginx throughput and added p50 over
@@ -43,6 +46,8 @@ SMOKE=0
 LATENCY_RUN=0
 ROUNDS=1
 API_KEY=${BENCH_API_KEY:-demo-api-key}  # the sandbox demo account's key
+LOGIN=${BENCH_LOGIN:-demo}               # and its login and password, for (d)
+PASSWORD=${BENCH_PASSWORD:-Demo#2026}
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 die() { echo "load.sh: error: $*" >&2; exit 1; }
@@ -159,6 +164,14 @@ case "$answer" in
   *) die "WhoAmI through the gateway did not succeed: $(printf '%s' "$answer" | head -c 300)" ;;
 esac
 
+# (d) needs a gateway session: Login once; every (d) request reuses it.
+login_answer=$(curl -sS --max-time 5 -H 'Content-Type: text/xml; charset=utf-8' \
+  -H 'SOAPAction: "https://os.ecgrid.io/Login"' \
+  --data "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><Login xmlns=\"https://os.ecgrid.io/\"><LoginName>$LOGIN</LoginName><Password>$PASSWORD</Password></Login></soap:Body></soap:Envelope>" \
+  "$SOAP_URL") || die "the gateway did not answer Login"
+SESSION_ID=$(printf '%s' "$login_answer" | sed -n 's|.*<LoginResult>\([0-9A-Fa-f-]\{36\}\)</LoginResult>.*|\1|p')
+[ -n "$SESSION_ID" ] || die "Login through the gateway did not return a SessionID: $(printf '%s' "$login_answer" | head -c 300)"
+
 # --- measurement helpers ---------------------------------------------------
 TICKS=$(getconf CLK_TCK)
 
@@ -203,13 +216,14 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ROWS=()
 declare -A RPS P50 FAILS
 
-# run NAME KIND URL CONNS THREADS "SERVER PIDS" "UPSTREAM PIDS"
+# run NAME KIND URL CONNS THREADS "SERVER PIDS" "UPSTREAM PIDS" [CREDENTIAL]
+# CREDENTIAL (default the API key) is the X-API-Key or the SOAP SessionID.
 run() {
-  local name=$1 kind=$2 url=$3 conns=$4 threads=$5 server=$6 upstream=$7
+  local name=$1 kind=$2 url=$3 conns=$4 threads=$5 server=$6 upstream=$7 credential=${8:-$API_KEY}
   local s0 u0 s1 u1 out line
   # shellcheck disable=SC2086
   s0=$(cpu_ticks $server); u0=$(cpu_ticks $upstream)
-  out=$(BENCH_KIND=$kind BENCH_API_KEY=$API_KEY \
+  out=$(BENCH_KIND=$kind BENCH_API_KEY=$credential \
     wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s bench/wrk.lua "$url" 2>&1) \
     || die "wrk failed for $name: $out"
   # shellcheck disable=SC2086
@@ -245,9 +259,10 @@ pass() {
   run direct rest "http://127.0.0.1:$UP_PORT" "$conns" "$threads" "$SANDBOX_PID" ""
   run nginx rest "http://127.0.0.1:$NGINX_PORT" "$conns" "$threads" "$NGINX_PIDS" "$SANDBOX_PID"
   run gateway soap "http://127.0.0.1:$GW_PORT" "$conns" "$threads" "$GW_PID" "$SANDBOX_PID"
+  run session soap "http://127.0.0.1:$GW_PORT" "$conns" "$threads" "$GW_PID" "$SANDBOX_PID" "$SESSION_ID"
 }
 
-echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION against direct, nginx, gateway ($GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}})" >&2
+echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION against direct, nginx, gateway, session ($GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}})" >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for ROUND in $(seq "$ROUNDS"); do
   pass "$CONNECTIONS" "$THREADS"
@@ -277,8 +292,8 @@ report=$(
   echo "## Load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS round(s); binary $BIN; gateway $GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}}; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
-  echo "(a) direct: GET /v2/users/me on the sandbox; (b) nginx: the same through nginx; (c) gateway: SOAP 1.1 WhoAmI (one GET /v2/users/me upstream)."
-  echo "CPU and RSS \"alone\" count the process under test (sandbox for direct, nginx master+workers, gateway); \"+ upstream\" adds the sandbox."
+  echo "(a) direct: GET /v2/users/me on the sandbox; (b) nginx: the same through nginx; (c) gateway: SOAP 1.1 WhoAmI (one GET /v2/users/me upstream), SessionID = the API key; (d) session: the same WhoAmI with a SessionID from Login (bearer token upstream)."
+  echo "CPU and RSS \"alone\" count the process under test (sandbox for direct, nginx master+workers, gateway for gateway and session); \"+ upstream\" adds the sandbox."
   echo "Peak RSS is VmHWM since the process started (the sandbox serves every run, so its peak only grows)."
   echo
   echo "| run | conns | req/s | p50 µs | p99 µs | requests | failed | CPU s/1000 req alone | CPU s/1000 req + upstream | peak RSS MiB alone | peak RSS MiB + upstream |"
@@ -288,14 +303,17 @@ report=$(
   if [ "$ROUNDS" -gt 1 ]; then
     echo "gateway/nginx throughput: $(median_ratio gateway nginx) (median of $ROUNDS rounds; per round: $(round_ratios gateway nginx))"
     echo "gateway/direct throughput: $(median_ratio gateway direct) (median; per round: $(round_ratios gateway direct))"
+    echo "session/nginx throughput: $(median_ratio session nginx) (median; per round: $(round_ratios session nginx))"
   else
     echo "gateway/nginx throughput: $(ratio "${RPS[gateway/c$c/r1]}" "${RPS[nginx/c$c/r1]}")"
     echo "gateway/direct throughput: $(ratio "${RPS[gateway/c$c/r1]}" "${RPS[direct/c$c/r1]}")"
+    echo "session/nginx throughput: $(ratio "${RPS[session/c$c/r1]}" "${RPS[nginx/c$c/r1]}")"
   fi
   echo "gateway added p50 over direct (c=$c, round 1): $(added "${P50[gateway/c$c/r1]}" "${P50[direct/c$c/r1]}") µs"
   echo "nginx added p50 over direct (c=$c, round 1): $(added "${P50[nginx/c$c/r1]}" "${P50[direct/c$c/r1]}") µs"
   if [ "$LATENCY_RUN" = 1 ]; then
     echo "gateway added p50 over direct (c=1): $(added "${P50[gateway/c1/r1]}" "${P50[direct/c1/r1]}") µs"
+    echo "session added p50 over direct (c=1): $(added "${P50[session/c1/r1]}" "${P50[direct/c1/r1]}") µs"
     echo "nginx added p50 over direct (c=1): $(added "${P50[nginx/c1/r1]}" "${P50[direct/c1/r1]}") µs"
   fi
 )

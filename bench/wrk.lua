@@ -1,7 +1,8 @@
 -- wrk script for bench/load.sh. BENCH_KIND=rest sends the REST call
 -- (GET /v2/users/me with X-API-Key); BENCH_KIND=soap sends the equivalent
 -- SOAP 1.1 WhoAmI whose SessionID is the same API key (the gateway passes an
--- unknown SessionID upstream as X-API-Key). At the end it prints one line
+-- unknown SessionID upstream as X-API-Key), or a SessionID from Login when
+-- load.sh passes one in BENCH_API_KEY (its run (d)). At the end it prints one line
 -- starting with RESULT that load.sh parses.
 local kind = os.getenv("BENCH_KIND") or "rest"
 local key = os.getenv("BENCH_API_KEY") or "demo-api-key"
