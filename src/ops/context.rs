@@ -26,13 +26,23 @@ pub struct Context {
     pub clock: Clock,
 }
 
-/// Who a SessionID parameter stands for.
-enum Caller {
+/// Who a SessionID parameter stands for ([`Context::caller`]).
+pub enum Caller {
     /// A session this gateway minted.
     Session(SessionId, Session),
     /// Anything else: passed upstream as an API key (ECGridOS accepts a
     /// user's API key in place of a SessionID).
     ApiKey(String),
+}
+
+impl Caller {
+    /// The gateway session behind the SessionID, if it is one.
+    pub fn session(&self) -> Option<(SessionId, &Session)> {
+        match self {
+            Caller::Session(id, session) => Some((*id, session)),
+            Caller::ApiKey(_) => None,
+        }
+    }
 }
 
 impl Context {
@@ -42,12 +52,15 @@ impl Context {
     }
 
     /// The session behind a SessionID this gateway minted, if it is live.
-    pub async fn session(&self, session_id: &str) -> Option<(SessionId, Session)> {
+    async fn session(&self, session_id: &str) -> Option<(SessionId, Session)> {
         let id = SessionId::parse(session_id)?;
         self.sessions.get(id).await.map(|s| (id, s))
     }
 
-    async fn caller(&self, session_id: &str) -> Result<Caller, Fault> {
+    /// Who `session_id` stands for: a live gateway session, or else an API
+    /// key for the upstream to judge. An empty SessionID, or one that cannot
+    /// be sent as an API key, is an Authentication fault.
+    pub async fn caller(&self, session_id: &str) -> Result<Caller, Fault> {
         let session_id = session_id.trim();
         if session_id.is_empty() {
             return Err(Fault::authentication(
@@ -81,7 +94,19 @@ impl Context {
         F: Fn(Auth) -> Fut,
         Fut: Future<Output = Result<T, RestError>>,
     {
-        match self.caller(session_id.unwrap_or_default()).await? {
+        let caller = self.caller(session_id.unwrap_or_default()).await?;
+        self.call_as_caller(caller, call).await
+    }
+
+    /// [`Self::call_as`] for a caller already looked up with
+    /// [`Self::caller`] (an operation that also reads the session looks it
+    /// up once).
+    pub async fn call_as_caller<T, F, Fut>(&self, caller: Caller, call: F) -> Result<T, Fault>
+    where
+        F: Fn(Auth) -> Fut,
+        Fut: Future<Output = Result<T, RestError>>,
+    {
+        match caller {
             Caller::ApiKey(key) => {
                 let shown = redact_text(&key);
                 call(Auth::ApiKey(key)).await.map_err(|err| {
@@ -99,10 +124,10 @@ impl Context {
                 if expires_soon(&session, self.now()) {
                     session = self.refresh(id, &session).await?;
                 }
-                match call(Auth::Bearer(session.token.to_string())).await {
+                match call(Auth::Bearer(session.token.clone())).await {
                     Err(err) if err.is_unauthorized() => {
                         let session = self.refresh(id, &session).await?;
-                        call(Auth::Bearer(session.token.to_string()))
+                        call(Auth::Bearer(session.token))
                             .await
                             .map_err(|err| self.end_on_unauthorized(id, err))
                     }

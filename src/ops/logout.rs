@@ -9,7 +9,7 @@ use crate::rest::Auth;
 use crate::soap::writer::{WriteBody, XmlWriter};
 use crate::soap::{ErrorCode, Fault, Params};
 
-use super::{Context, Operation};
+use super::{Caller, Context, Operation};
 
 /// A `Logout` request.
 pub struct Logout {
@@ -33,16 +33,22 @@ impl Operation for Logout {
 
     async fn call(self, ctx: &Context) -> Result<LogoutResponse, Fault> {
         let session_id = self.session_id.as_deref();
-        let gateway_session = match session_id {
-            Some(text) => ctx.session(text).await,
-            None => None,
+        // One lookup: the session (if it is one) is both the caller and
+        // what is ended afterwards.
+        let caller = ctx.caller(session_id.unwrap_or_default()).await;
+        let gateway_session = caller.as_ref().ok().and_then(Caller::session);
+        let gateway_session = gateway_session.map(|(id, _)| id);
+        let result = match caller {
+            Ok(caller) => {
+                ctx.call_as_caller(
+                    caller,
+                    |auth: Auth| async move { ctx.rest.logout(&auth).await },
+                )
+                .await
+            }
+            Err(fault) => Err(fault),
         };
-        let result = ctx
-            .call_as(session_id, |auth: Auth| async move {
-                ctx.rest.logout(&auth).await
-            })
-            .await;
-        if let Some((id, _)) = gateway_session {
+        if let Some(id) = gateway_session {
             ctx.sessions.remove(id).await;
             tracing::info!(session = %id.redacted(), "session ended");
         }

@@ -26,7 +26,7 @@ mod logout;
 mod service;
 mod whoami;
 
-pub use context::{Clock, Context};
+pub use context::{Caller, Clock, Context};
 
 /// One SOAP operation: how to read it, what it does, how it answers.
 pub trait Operation: Sized + Send + 'static {

@@ -47,10 +47,12 @@ impl Operation for WhoAmI {
 
     async fn call(self, ctx: &Context) -> Result<WhoAmIResponse, Fault> {
         let session_id = self.session_id.unwrap_or_default();
+        // Looked up once: the caller's session also gives LastLogin and
+        // OpenSessions.
+        let caller = ctx.caller(&session_id).await?;
+        let session_created = caller.session().map(|(_, s)| s.created);
         let me = ctx
-            .call_as(Some(&session_id), |auth: Auth| async move {
-                ctx.rest.me(&auth).await
-            })
+            .call_as_caller(caller, |auth: Auth| async move { ctx.rest.me(&auth).await })
             .await?;
         let auth_level = match me.auth_level.as_deref() {
             None | Some("") => AuthLevel::General,
@@ -60,12 +62,11 @@ impl Operation for WhoAmI {
                 ))
             })?,
         };
-        let session = ctx.session(&session_id).await;
         let timeout_minutes =
             (ctx.sessions.idle_timeout().as_secs() / 60).min(i16::MAX as u64) as i16;
         Ok(WhoAmIResponse {
-            last_login: session.as_ref().map(|(_, s)| s.created).or(me.last_login),
-            open_sessions: i16::from(session.is_some()),
+            last_login: session_created.or(me.last_login),
+            open_sessions: i16::from(session_created.is_some()),
             session_id,
             me,
             auth_level,

@@ -99,7 +99,7 @@ impl RestClient {
     pub async fn refresh(&self, token: &str) -> Result<TokenData, RestError> {
         self.post(
             "/v2/auth/refresh",
-            &Auth::Bearer(token.to_string()),
+            &Auth::Bearer(token.into()),
             Some(&RefreshRequest { token }),
         )
         .await

@@ -26,8 +26,9 @@ pub enum Auth {
     None,
     /// `X-API-Key: <key>`.
     ApiKey(String),
-    /// `Authorization: Bearer <token>`.
-    Bearer(String),
+    /// `Authorization: Bearer <token>` (shared with the session that holds
+    /// it: no copy per call).
+    Bearer(std::sync::Arc<str>),
 }
 
 impl std::fmt::Debug for Auth {
@@ -334,8 +335,8 @@ impl RestClient {
         }
         let credential = match auth {
             Auth::None => None,
-            Auth::ApiKey(key) => Some(("x-api-key", "", key)),
-            Auth::Bearer(token) => Some(("authorization", "Bearer ", token)),
+            Auth::ApiKey(key) => Some(("x-api-key", "", key.as_str())),
+            Auth::Bearer(token) => Some(("authorization", "Bearer ", &**token)),
         };
         if let Some((name, prefix, secret)) = credential {
             // Never echo the value: it is the caller's secret.
