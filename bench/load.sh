@@ -18,8 +18,8 @@
 # For each run it reports req/s, p50/p99, CPU seconds per 1000 requests of
 # the process under test alone and with the upstream sandbox, and peak RSS
 # (VmHWM), plus the ratios gateway/nginx throughput and added p50 over
-# direct. --rounds N repeats the three runs N times back to back (direct,
-# nginx, gateway, direct, ...) and reports each round's ratios and their
+# direct. --rounds N repeats the four runs N times back to back (direct,
+# nginx, gateway, session, direct, ...) and reports each round's ratios and their
 # median: on a shared machine whose speed drifts, one round can land nginx
 # and the gateway in different phases. --latency-run adds a pass with 1
 # connection, where p50 is the per-request cost rather than queueing. Results go to
@@ -30,7 +30,7 @@
 # non-2xx answers or socket errors. tests/run.sh runs it.
 #
 # BENCH_RUST_LOG=info keeps the per-request log lines (default: warn).
-# BENCH_GATEWAY_BIN=PATH runs (c) with another build of the gateway (an A/B
+# BENCH_GATEWAY_BIN=PATH runs (c) and (d) with another build of the gateway (an A/B
 # against an older commit; the sandbox stays this build), and
 # BENCH_GATEWAY_ARGS="--workers 1" adds `serve` flags (word-split).
 #
