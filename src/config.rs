@@ -509,6 +509,14 @@ mod tests {
         args.resolve().unwrap_err().0
     }
 
+    /// A fresh self-signed certificate, written as `ca.pem` in `dir`.
+    fn write_ca(dir: &Path) -> (rcgen::CertifiedKey<rcgen::KeyPair>, PathBuf) {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, cert.cert.pem()).unwrap();
+        (cert, path)
+    }
+
     #[test]
     fn defaults_match_the_documented_ones() {
         let config = ServeArgs::default().resolve().unwrap();
@@ -564,9 +572,7 @@ mod tests {
     #[test]
     fn upstream_ca_files_are_read_and_checked() {
         let dir = tempfile::tempdir().unwrap();
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let good = dir.path().join("ca.pem");
-        std::fs::write(&good, cert.cert.pem()).unwrap();
+        let (cert, good) = write_ca(dir.path());
         let config = ServeArgs {
             upstream_ca: Some(good.display().to_string()),
             ..Default::default()
@@ -635,9 +641,7 @@ mod tests {
     #[test]
     fn an_upstream_ca_without_an_https_upstream_is_refused_not_ignored() {
         let dir = tempfile::tempdir().unwrap();
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let ca = dir.path().join("ca.pem");
-        std::fs::write(&ca, cert.cert.pem()).unwrap();
+        let (_, ca) = write_ca(dir.path());
         let ca = ca.display().to_string();
         let err = error_of(ServeArgs {
             upstream: Some("http://127.0.0.1:8081".into()),
