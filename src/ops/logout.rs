@@ -36,8 +36,11 @@ impl Operation for Logout {
         // One lookup: the session (if it is one) is both the caller and
         // what is ended afterwards.
         let caller = ctx.caller(session_id.unwrap_or_default()).await;
-        let gateway_session = caller.as_ref().ok().and_then(Caller::session);
-        let gateway_session = gateway_session.map(|(id, _)| id);
+        let gateway_session = caller
+            .as_ref()
+            .ok()
+            .and_then(Caller::session)
+            .map(|(id, _)| id);
         let result = match caller {
             Ok(caller) => {
                 ctx.call_as_caller(
