@@ -321,22 +321,17 @@ impl ServeArgs {
         if let Some((v, src)) = pick(&self.upstream_ca, &file.upstream_ca, "upstream-ca") {
             // Trusted only for TLS to an https upstream: with any other it
             // would be accepted and do nothing.
-            match &config.upstream {
-                Upstream::Url(url) if url.starts_with("https://") => {}
-                Upstream::Url(url) => {
-                    return Err(bad(
-                        src,
-                        &v,
-                        &format!("CA certificates apply to an https:// upstream only, and the upstream is {url}"),
-                    ))
-                }
-                Upstream::Sandbox { .. } => {
-                    return Err(bad(
-                        src,
-                        &v,
-                        "CA certificates apply to an https:// upstream only, and --sandbox's is plain HTTP",
-                    ))
-                }
+            let plain_http = match &config.upstream {
+                Upstream::Url(url) if url.starts_with("https://") => None,
+                Upstream::Url(url) => Some(format!("the upstream is {url}")),
+                Upstream::Sandbox { .. } => Some("--sandbox's is plain HTTP".to_string()),
+            };
+            if let Some(upstream) = plain_http {
+                return Err(bad(
+                    src,
+                    &v,
+                    &format!("CA certificates apply to an https:// upstream only, and {upstream}"),
+                ));
             }
             // A relative path in the file is relative to the file.
             let ca_path = match src {
