@@ -106,6 +106,9 @@ macro_rules! wire_enum {
     };
 }
 
+/// The macro for the generated enums of `crate::schema`.
+pub(crate) use wire_enum;
+
 wire_enum! {
     /// ECGridOS `Objects`: the kind of object an event is about (v4.1 list).
     Objects as "Objects" {

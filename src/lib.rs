@@ -34,6 +34,7 @@ pub mod domain;
 pub mod ops;
 pub mod rest;
 pub mod sandbox;
+pub mod schema;
 pub mod server;
 pub mod session;
 pub mod soap;

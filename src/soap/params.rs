@@ -170,6 +170,12 @@ impl XsdInteger for i32 {
     const MAX_TEXT: &'static str = "2147483647";
 }
 
+impl XsdInteger for u8 {
+    const XSD_NAME: &'static str = "unsignedByte";
+    const MIN_TEXT: &'static str = "0";
+    const MAX_TEXT: &'static str = "255";
+}
+
 impl XsdInteger for i64 {
     const XSD_NAME: &'static str = "long";
     const MIN_TEXT: &'static str = "-9223372036854775808";
