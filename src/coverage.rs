@@ -26,7 +26,7 @@ pub fn page(endpoint: Endpoint, base_url: &str) -> String {
     esc(&mut html, endpoint.path());
     html.push_str("?WSDL</a></p><table><thead><tr><th>Operation</th><th>SOAPAction</th><th>REST v2</th><th>What it does</th></tr></thead><tbody>");
     for spec in OPERATIONS {
-        if endpoint == Endpoint::V32 && spec.availability == Availability::V41Only {
+        if endpoint == Endpoint::V32 && spec.availability() == Availability::V41Only {
             continue;
         }
         html.push_str("<tr><td>");
@@ -79,8 +79,8 @@ pub fn markdown_table() -> String {
             spec.soap_action(ns),
             rest,
             cell(spec.summary),
-            if spec.in_original_wsdl { "yes" } else { "no" },
-            match spec.availability {
+            if spec.in_original_wsdl() { "yes" } else { "no" },
+            match spec.availability() {
                 Availability::Both => "yes",
                 Availability::V41Only => "no (v4.1 only)",
             }

@@ -210,7 +210,7 @@ async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -
         let fault = Fault::unsupported_operation(&envelope.operation);
         return fault_response(envelope.version, &fault);
     };
-    if endpoint == Endpoint::V32 && spec.availability == Availability::V41Only {
+    if endpoint == Endpoint::V32 && spec.availability() == Availability::V41Only {
         let fault = Fault::invalid(format!(
             "operation {} is not part of ECGridOS v3.2; call it on {}",
             spec.name,

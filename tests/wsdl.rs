@@ -46,11 +46,11 @@ impl Served {
         OPERATIONS
             .iter()
             .filter(|spec| {
-                self.endpoint == Endpoint::V41 || spec.availability == Availability::Both
+                self.endpoint == Endpoint::V41 || spec.availability() == Availability::Both
             })
             .map(|spec| Op {
                 name: spec.name,
-                in_original_wsdl: spec.in_original_wsdl,
+                in_original_wsdl: spec.in_original_wsdl(),
             })
             .collect()
     }
@@ -168,7 +168,7 @@ fn served_wsdl_operations_are_the_table_operations_of_that_version() {
         assert!(v41.contains(&spec.name));
         assert_eq!(
             v32.contains(&spec.name),
-            spec.availability == Availability::Both,
+            spec.availability() == Availability::Both,
             "{}",
             spec.name
         );

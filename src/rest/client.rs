@@ -215,7 +215,15 @@ impl RestClient {
 
     /// `GET path` and decode `data`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str, auth: &Auth) -> Result<T, RestError> {
-        self.send(Method::GET, path, auth, None::<&()>, &[]).await
+        self.send(
+            Method::GET,
+            path,
+            auth,
+            None::<&()>,
+            &[],
+            MAX_RESPONSE_BYTES,
+        )
+        .await
     }
 
     /// `GET path?query` and decode `data`.
@@ -225,7 +233,15 @@ impl RestClient {
         auth: &Auth,
         query: &[(&str, String)],
     ) -> Result<T, RestError> {
-        self.send(Method::GET, path, auth, None::<&()>, query).await
+        self.send(
+            Method::GET,
+            path,
+            auth,
+            None::<&()>,
+            query,
+            MAX_RESPONSE_BYTES,
+        )
+        .await
     }
 
     /// `POST path` with an optional JSON body and decode `data`.
@@ -235,7 +251,21 @@ impl RestClient {
         auth: &Auth,
         body: Option<&B>,
     ) -> Result<T, RestError> {
-        self.send(Method::POST, path, auth, body, &[]).await
+        self.send(Method::POST, path, auth, body, &[], MAX_RESPONSE_BYTES)
+            .await
+    }
+
+    /// [`RestClient::post`] for an answer that may be larger than the usual
+    /// 8 MiB (a parcel download), up to `max_answer` bytes.
+    pub async fn post_with_limit<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        auth: &Auth,
+        body: Option<&B>,
+        max_answer: usize,
+    ) -> Result<T, RestError> {
+        self.send(Method::POST, path, auth, body, &[], max_answer)
+            .await
     }
 
     /// `DELETE path` with a JSON body and decode `data`.
@@ -245,7 +275,15 @@ impl RestClient {
         auth: &Auth,
         body: &B,
     ) -> Result<T, RestError> {
-        self.send(Method::DELETE, path, auth, Some(body), &[]).await
+        self.send(
+            Method::DELETE,
+            path,
+            auth,
+            Some(body),
+            &[],
+            MAX_RESPONSE_BYTES,
+        )
+        .await
     }
 
     async fn send<T: DeserializeOwned, B: Serialize + ?Sized>(
@@ -255,6 +293,7 @@ impl RestClient {
         auth: &Auth,
         body: Option<&B>,
         query: &[(&str, String)],
+        max_answer: usize,
     ) -> Result<T, RestError> {
         // Timed only when something records it: the request's span or a
         // debug line (a clock read per call is measurable, BENCHMARKS.md).
@@ -262,7 +301,7 @@ impl RestClient {
         let started =
             (!span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG)).then(Instant::now);
         let result = match self.request(&method, path, auth, body, query) {
-            Ok(req) => self.exchange(&method, req).await,
+            Ok(req) => self.exchange(&method, req, max_answer).await,
             Err(reason) => Err(RestError::Unreachable {
                 upstream: self.base.to_string(),
                 reason,
@@ -366,16 +405,21 @@ impl RestClient {
         Ok(out)
     }
 
-    /// Sends the request and reads at most [`MAX_RESPONSE_BYTES`] of body,
-    /// all within the upstream timeout.
-    async fn exchange(&self, method: &Method, request: Vec<u8>) -> Result<(u16, Bytes), RestError> {
+    /// Sends the request and reads at most `max_answer` bytes of body
+    /// (usually [`MAX_RESPONSE_BYTES`]), all within the upstream timeout.
+    async fn exchange(
+        &self,
+        method: &Method,
+        request: Vec<u8>,
+        max_answer: usize,
+    ) -> Result<(u16, Bytes), RestError> {
         // Safe to send again on a new connection if a kept-alive one turns
         // out closed: GET, and DELETE (idempotent; the upstream's delete of
         // a deleted callback answers ObjectNotFound, not a second effect).
         let repeatable = *method == Method::GET || *method == Method::DELETE;
         let call = self
             .pool
-            .exchange(&self.origin, &request, repeatable, MAX_RESPONSE_BYTES);
+            .exchange(&self.origin, &request, repeatable, max_answer);
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(answer)) => Ok((answer.status, answer.body)),
             Ok(Err(H1Error::TooLarge(limit))) => Err(RestError::BadResponse {

@@ -10,8 +10,10 @@ pub mod auth;
 pub mod callbacks;
 pub mod client;
 pub mod connect;
+pub mod directory;
 pub mod error;
 pub mod h1;
+pub mod parcels;
 pub mod timestamp;
 
 pub use client::{Auth, RestClient};
