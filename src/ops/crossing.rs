@@ -31,9 +31,9 @@ where
 
 /// A REST integer narrowed to a WSDL integer type; one that does not fit is
 /// a Server fault naming the field (never a silently wrong id).
-pub fn wsdl_int<T: TryFrom<i64>>(field: &str, value: Option<i64>) -> Result<T, Fault>
+pub fn wsdl_int<T>(field: &str, value: Option<i64>) -> Result<T, Fault>
 where
-    T: Default,
+    T: TryFrom<i64> + Default,
 {
     match value {
         None => Ok(T::default()),
