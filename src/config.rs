@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Let the embedded sandbox deliver webhooks to http:// loopback URLs
     #[arg(long, env = "ECGRID_GATEWAY_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: bool,
+    /// Most bytes of parcel files the embedded sandbox keeps, oldest archived first [default: 256MiB]
+    #[arg(long, env = "ECGRID_GATEWAY_MAX_PARCEL_BYTES", value_name = "SIZE")]
+    pub max_parcel_bytes: Option<String>,
     /// Base URL written into served WSDL addresses [default: from the request's Host]
     #[arg(long, env = "ECGRID_GATEWAY_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
@@ -131,6 +134,8 @@ struct FileConfig {
     sandbox: Option<bool>,
     #[serde(alias = "allow-http-callbacks")]
     allow_http_callbacks: Option<bool>,
+    #[serde(alias = "max-parcel-bytes")]
+    max_parcel_bytes: Option<String>,
     #[serde(alias = "public-url")]
     public_url: Option<String>,
     #[serde(alias = "session-idle-timeout")]
@@ -182,6 +187,9 @@ pub struct Config {
     pub upstream_ca: Vec<CertificateDer<'static>>,
     /// Request body limit in bytes.
     pub max_body: usize,
+    /// With `--sandbox`: the sandbox's bound on stored parcel content
+    /// (`--max-parcel-bytes`).
+    pub sandbox_max_parcel_bytes: usize,
     /// Worker threads (each a single-threaded runtime; see `workers.rs`).
     pub workers: usize,
     /// How long a shutdown waits for open connections before closing them.
@@ -201,6 +209,7 @@ impl Default for Config {
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
             upstream_ca: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
+            sandbox_max_parcel_bytes: crate::sandbox::DEFAULT_MAX_PARCEL_BYTES,
             workers: default_workers(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             log_format: LogFormat::Text,
@@ -260,6 +269,26 @@ impl ServeArgs {
         let sandbox = self.sandbox || file.sandbox.unwrap_or(false);
         let allow_http = self.allow_http_callbacks || file.allow_http_callbacks.unwrap_or(false);
         let upstream = pick(&self.upstream, &file.upstream, "upstream");
+        let max_parcel = pick(
+            &self.max_parcel_bytes,
+            &file.max_parcel_bytes,
+            "max-parcel-bytes",
+        );
+        config.sandbox_max_parcel_bytes = match max_parcel {
+            None => crate::sandbox::DEFAULT_MAX_PARCEL_BYTES,
+            Some((_, src)) if !sandbox => {
+                return Err(ConfigError(format!(
+                    "{src} applies to the embedded sandbox only; add --sandbox"
+                )))
+            }
+            Some((v, src)) => parse_size(&v).ok_or_else(|| {
+                bad(
+                    src,
+                    &v,
+                    "expected a size of at least 1KiB, e.g. 256MiB or 2GiB",
+                )
+            })?,
+        };
         config.upstream = match (sandbox, upstream) {
             (true, Some((v, src))) => {
                 return Err(ConfigError(format!(
@@ -762,6 +791,23 @@ mod tests {
                 allow_http_callbacks: true
             }
         );
+        let args = ServeArgs {
+            sandbox: true,
+            max_parcel_bytes: Some("2MiB".into()),
+            ..Default::default()
+        };
+        assert_eq!(args.resolve().unwrap().sandbox_max_parcel_bytes, 2 << 20);
+        let args = ServeArgs {
+            max_parcel_bytes: Some("2MiB".into()),
+            ..Default::default()
+        };
+        assert!(error_of(args).contains("--max-parcel-bytes applies to the embedded sandbox only"));
+        let args = ServeArgs {
+            sandbox: true,
+            max_parcel_bytes: Some("huge".into()),
+            ..Default::default()
+        };
+        assert!(error_of(args).starts_with("invalid value 'huge' for --max-parcel-bytes"));
     }
 
     #[test]

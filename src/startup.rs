@@ -52,12 +52,10 @@ impl Gateway {
         let endpoints = "SOAP endpoints /v4.1/prod/ECGridOS.asmx and /v3.2/prod/ecgridos.asmx";
         match &self.sandbox {
             Some(_) => format!(
-                "ecgrid-gateway listening on {} ({endpoints}); upstream: embedded sandbox at {} (demo account: login {}, password {}, API key {})",
+                "ecgrid-gateway listening on {} ({endpoints}); upstream: embedded sandbox at {} (accounts: {}; demo and partner are interconnected)",
                 self.base_url(),
                 self.upstream,
-                sandbox::DEMO_LOGIN,
-                sandbox::DEMO_PASSWORD,
-                sandbox::DEMO_API_KEY
+                sandbox::parties_summary(&sandbox::Account::builtins()),
             ),
             None => format!(
                 "ecgrid-gateway listening on {} ({endpoints}); upstream: {}",
@@ -109,6 +107,7 @@ pub async fn start_with_clock(
                 sandbox_listener,
                 SandboxConfig {
                     allow_http_callbacks: *allow_http_callbacks,
+                    max_parcel_bytes: config.sandbox_max_parcel_bytes,
                     ..SandboxConfig::default()
                 },
             )

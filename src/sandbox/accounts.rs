@@ -1,7 +1,8 @@
-//! Sandbox accounts: the built-in demo account and accounts loaded from a
-//! TOML file of `[[account]]` tables.
+//! Sandbox accounts: the built-in `demo` and `partner` parties and accounts
+//! loaded from a TOML file of `[[account]]` tables, each with its network,
+//! mailbox and (optionally) its trading-partner ID and interconnects.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -15,6 +16,16 @@ pub const DEMO_LOGIN: &str = "demo";
 pub const DEMO_PASSWORD: &str = "Demo#2026";
 /// API key of the built-in demo account.
 pub const DEMO_API_KEY: &str = "demo-api-key";
+/// ECGrid ID of the built-in demo account (`ZZ` / `ECGRIDDEMO`).
+pub const DEMO_ECGRID_ID: i32 = 100101;
+/// Login of the built-in partner account.
+pub const PARTNER_LOGIN: &str = "partner";
+/// Password of the built-in partner account.
+pub const PARTNER_PASSWORD: &str = "Partner#2026";
+/// API key of the built-in partner account.
+pub const PARTNER_API_KEY: &str = "partner-api-key";
+/// ECGrid ID of the built-in partner account (`ZZ` / `ECGRIDPARTNER`).
+pub const PARTNER_ECGRID_ID: i32 = 200201;
 
 /// One sandbox user with its credentials and scope.
 ///
@@ -54,10 +65,33 @@ pub struct Account {
     /// Phone number.
     #[serde(default)]
     pub phone: String,
+    /// Name of the account's network (default `Network <id>`).
+    #[serde(default)]
+    pub network_name: Option<String>,
+    /// Name of the account's mailbox (default `Mailbox <id>`).
+    #[serde(default)]
+    pub mailbox_name: Option<String>,
+    /// The mailbox's ECGrid ID (trading-partner ID); without one the account
+    /// can neither send nor receive parcels.
+    #[serde(default)]
+    pub ecgrid_id: Option<i32>,
+    /// The ID's qualifier (ISA05/ISA07, UNB S002/S003 qualifier; default `ZZ`).
+    #[serde(default = "default_qualifier")]
+    pub qualifier: String,
+    /// The ID itself (ISA06/ISA08, UNB S002/S003 id); required with `ecgrid_id`.
+    #[serde(default)]
+    pub tp_id: Option<String>,
+    /// ECGrid IDs this account's ID is interconnected with (both ways).
+    #[serde(default)]
+    pub interconnects: Vec<i32>,
 }
 
 fn default_auth_level() -> AuthLevel {
     AuthLevel::NetworkAdmin
+}
+
+fn default_qualifier() -> String {
+    "ZZ".to_string()
 }
 
 impl fmt::Debug for Account {
@@ -70,6 +104,7 @@ impl fmt::Debug for Account {
             .field("network_id", &self.network_id)
             .field("mailbox_id", &self.mailbox_id)
             .field("auth_level", &self.auth_level)
+            .field("ecgrid_id", &self.ecgrid_id)
             .finish_non_exhaustive()
     }
 }
@@ -91,8 +126,83 @@ impl Account {
             email: "demo@example.com".to_string(),
             company: "Demo Company".to_string(),
             phone: "+1-555-0100".to_string(),
+            network_name: Some("Demo Network".to_string()),
+            mailbox_name: Some("Demo Mailbox".to_string()),
+            ecgrid_id: Some(DEMO_ECGRID_ID),
+            qualifier: "ZZ".to_string(),
+            tp_id: Some("ECGRIDDEMO".to_string()),
+            interconnects: vec![PARTNER_ECGRID_ID],
         }
     }
+
+    /// The built-in partner account: login `partner`, password
+    /// `Partner#2026`, API key `partner-api-key`, user 2042, network 2,
+    /// mailbox 201, ECGrid ID 200201 (`ZZ` / `ECGRIDPARTNER`), interconnected
+    /// with demo.
+    pub fn partner() -> Account {
+        Account {
+            login: PARTNER_LOGIN.to_string(),
+            password: PARTNER_PASSWORD.to_string(),
+            api_key: PARTNER_API_KEY.to_string(),
+            user_id: 2042,
+            network_id: 2,
+            mailbox_id: 201,
+            auth_level: AuthLevel::NetworkAdmin,
+            first_name: "Partner".to_string(),
+            last_name: "User".to_string(),
+            email: "partner@example.com".to_string(),
+            company: "Partner Company".to_string(),
+            phone: "+1-555-0200".to_string(),
+            network_name: Some("Partner Network".to_string()),
+            mailbox_name: Some("Partner Mailbox".to_string()),
+            ecgrid_id: Some(PARTNER_ECGRID_ID),
+            qualifier: "ZZ".to_string(),
+            tp_id: Some("ECGRIDPARTNER".to_string()),
+            interconnects: vec![DEMO_ECGRID_ID],
+        }
+    }
+
+    /// The built-in accounts, `demo` then `partner`.
+    pub fn builtins() -> Vec<Account> {
+        vec![Account::demo(), Account::partner()]
+    }
+
+    /// The network's name (`Network <id>` when not given).
+    pub fn network_name(&self) -> String {
+        self.network_name
+            .clone()
+            .unwrap_or_else(|| format!("Network {}", self.network_id))
+    }
+
+    /// The mailbox's name (`Mailbox <id>` when not given).
+    pub fn mailbox_name(&self) -> String {
+        self.mailbox_name
+            .clone()
+            .unwrap_or_else(|| format!("Mailbox {}", self.mailbox_id))
+    }
+}
+
+/// The parties of a start banner: each account's login, its credentials
+/// when built in (they are public), its ECGrid ID with qualifier/ID and its
+/// mailbox id. Secrets of accounts from a file are never printed.
+pub fn parties_summary(accounts: &[Account]) -> String {
+    let builtins = Account::builtins();
+    accounts
+        .iter()
+        .map(|a| {
+            let creds = if builtins.contains(a) {
+                format!(", password {}, API key {}", a.password, a.api_key)
+            } else {
+                String::new()
+            };
+            let id = match (a.ecgrid_id, &a.tp_id) {
+                (Some(e), Some(t)) => format!(", ECGrid ID {e} {}/{}", a.qualifier, t.trim()),
+                _ => String::new(),
+            };
+            format!("login {}{creds}{id}, mailbox {}", a.login, a.mailbox_id)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[derive(Deserialize)]
@@ -102,9 +212,10 @@ struct AccountsFile {
     account: Vec<Account>,
 }
 
-/// Loads accounts from a TOML file of `[[account]]` tables. Errors name the
-/// file and the problem (unreadable, bad TOML, missing field, empty
-/// credential, non-positive id, duplicate login or API key).
+/// Loads a TOML file of `[[account]]` tables and returns the built-in
+/// accounts followed by the file's, validated together (so a file account
+/// may be interconnected with `demo` or `partner`). Errors name the file,
+/// and for a problem with one account its `[[account]]` line and the field.
 pub fn load_accounts(path: &Path) -> Result<Vec<Account>, String> {
     let name = path.display();
     let text = std::fs::read_to_string(path)
@@ -114,38 +225,197 @@ pub fn load_accounts(path: &Path) -> Result<Vec<Account>, String> {
     if file.account.is_empty() {
         return Err(format!("accounts file {name} defines no [[account]] table"));
     }
-    validate_accounts(&file.account).map_err(|e| format!("invalid accounts file {name}: {e}"))?;
-    Ok(file.account)
+    let builtins = Account::builtins();
+    let skip = builtins.len();
+    let mut all = builtins;
+    all.extend(file.account);
+    if let Err(e) = check_accounts(&all) {
+        let place = match e.index.checked_sub(skip) {
+            Some(i) => match table_line(&text, i) {
+                Some(line) => format!("line {line} ([[account]] #{})", i + 1),
+                None => format!("[[account]] #{}", i + 1),
+            },
+            None => format!("built-in account {}", all[e.index].login),
+        };
+        return Err(format!(
+            "invalid accounts file {name}, {place} ({}): {} (the demo and partner accounts are built in)",
+            all[e.index].login, e.message
+        ));
+    }
+    Ok(all)
+}
+
+/// The 1-based line of the `n`-th (0-based) `[[account]]` header in `text`.
+fn table_line(text: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("[[account]]") || t.starts_with("[[ account ]]")
+        })
+        .nth(n)
+        .map(|(i, _)| i + 1)
+}
+
+/// A problem with one account of a set.
+struct AccountError {
+    index: usize,
+    message: String,
 }
 
 /// Checks a set of accounts: non-empty credentials, positive ids, unique
-/// logins and API keys.
+/// logins and API keys, one network per mailbox, trading-partner IDs unique
+/// and well formed, interconnects naming known IDs.
 pub fn validate_accounts(accounts: &[Account]) -> Result<(), String> {
+    check_accounts(accounts).map_err(|e| {
+        format!(
+            "account #{} ({}): {}",
+            e.index + 1,
+            accounts[e.index].login,
+            e.message
+        )
+    })
+}
+
+fn check_accounts(accounts: &[Account]) -> Result<(), AccountError> {
     let mut logins = HashSet::new();
     let mut keys = HashSet::new();
-    for (i, a) in accounts.iter().enumerate() {
-        let n = i + 1;
+    let mut mailbox_network: HashMap<i32, i32> = HashMap::new();
+    // ECGrid ID -> (mailbox, QUALIFIER, ID)
+    let mut ids: HashMap<i32, (i32, String, String)> = HashMap::new();
+    let mut tp_names: HashMap<(String, String), i32> = HashMap::new();
+    for (index, a) in accounts.iter().enumerate() {
+        let fail = |message: String| AccountError { index, message };
         if a.login.trim().is_empty() {
-            return Err(format!("account #{n}: login must not be empty"));
+            return Err(fail("field `login` must not be empty".into()));
         }
-        let who = format!("account #{n} ({})", a.login);
         if a.password.is_empty() {
-            return Err(format!("{who}: password must not be empty"));
+            return Err(fail("field `password` must not be empty".into()));
         }
         if a.api_key.trim().is_empty() {
-            return Err(format!("{who}: api_key must not be empty"));
+            return Err(fail("field `api_key` must not be empty".into()));
         }
-        if a.user_id <= 0 || a.network_id <= 0 || a.mailbox_id <= 0 {
-            return Err(format!(
-                "{who}: user_id, network_id and mailbox_id must be positive"
-            ));
+        for (field, v) in [
+            ("user_id", a.user_id),
+            ("network_id", a.network_id),
+            ("mailbox_id", a.mailbox_id),
+        ] {
+            if v <= 0 {
+                return Err(fail(format!("field `{field}` must be positive (got {v})")));
+            }
         }
         if !logins.insert(a.login.to_ascii_lowercase()) {
-            return Err(format!("{who}: duplicate login"));
+            return Err(fail("field `login`: duplicate login".into()));
         }
         if !keys.insert(a.api_key.clone()) {
-            return Err(format!("{who}: api_key is already used by another account"));
+            return Err(fail(
+                "field `api_key`: api_key is already used by another account".into(),
+            ));
         }
+        match mailbox_network.insert(a.mailbox_id, a.network_id) {
+            Some(n) if n != a.network_id => {
+                return Err(fail(format!(
+                    "field `network_id`: mailbox {} already belongs to network {n}",
+                    a.mailbox_id
+                )))
+            }
+            _ => {}
+        }
+        match (a.ecgrid_id, &a.tp_id) {
+            (None, None) => {
+                if !a.interconnects.is_empty() {
+                    return Err(fail(
+                        "field `interconnects` needs `ecgrid_id` and `tp_id`".into(),
+                    ));
+                }
+            }
+            (Some(_), None) => {
+                return Err(fail("field `tp_id` is required with `ecgrid_id`".into()))
+            }
+            (None, Some(_)) => {
+                return Err(fail("field `ecgrid_id` is required with `tp_id`".into()))
+            }
+            (Some(eid), Some(tp)) => {
+                if eid <= 0 {
+                    return Err(fail(format!(
+                        "field `ecgrid_id` must be positive (got {eid})"
+                    )));
+                }
+                check_qualifier(&a.qualifier).map_err(&fail)?;
+                check_tp_id(tp).map_err(&fail)?;
+                let q = a.qualifier.trim().to_ascii_uppercase();
+                let t = tp.trim().to_ascii_uppercase();
+                match ids.get(&eid) {
+                    Some((m, q2, t2)) if *m != a.mailbox_id || *q2 != q || *t2 != t => {
+                        return Err(fail(format!(
+                            "field `ecgrid_id`: ECGrid ID {eid} already belongs to mailbox {m} as {q2}/{t2}"
+                        )))
+                    }
+                    Some(_) => {}
+                    None => {
+                        if let Some(other) = tp_names.get(&(q.clone(), t.clone())) {
+                            return Err(fail(format!(
+                                "field `tp_id`: {q}/{t} is already ECGrid ID {other}"
+                            )));
+                        }
+                        tp_names.insert((q.clone(), t.clone()), eid);
+                        ids.insert(eid, (a.mailbox_id, q, t));
+                    }
+                }
+            }
+        }
+    }
+    for (index, a) in accounts.iter().enumerate() {
+        for other in &a.interconnects {
+            if Some(*other) == a.ecgrid_id {
+                return Err(AccountError {
+                    index,
+                    message: format!(
+                        "field `interconnects`: {other} is the account's own ECGrid ID"
+                    ),
+                });
+            }
+            if !ids.contains_key(other) {
+                return Err(AccountError {
+                    index,
+                    message: format!(
+                        "field `interconnects`: {other} is not the ecgrid_id of any account"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An ISA qualifier: 1 or 2 letters or digits.
+fn check_qualifier(q: &str) -> Result<(), String> {
+    let q = q.trim();
+    if q.is_empty() || q.len() > 4 || !q.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "field `qualifier` must be 1 to 4 letters or digits, e.g. ZZ (got '{q}')"
+        ));
+    }
+    Ok(())
+}
+
+/// A trading-partner ID: 1 to 35 printable ASCII characters, none of the
+/// usual EDI separators.
+fn check_tp_id(id: &str) -> Result<(), String> {
+    let t = id.trim();
+    if t.is_empty() || t.len() > 35 {
+        return Err(format!(
+            "field `tp_id` must be 1 to 35 characters (got {} after trimming)",
+            t.len()
+        ));
+    }
+    if let Some(c) = t
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' ') || "*~+:'^|".contains(*c))
+    {
+        return Err(format!(
+            "field `tp_id` must be printable ASCII without EDI separators (found {c:?})"
+        ));
     }
     Ok(())
 }
@@ -154,41 +424,118 @@ pub fn validate_accounts(accounts: &[Account]) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    const ONE: &str = "[[account]]\nlogin=\"a\"\npassword=\"p\"\napi_key=\"k\"\nuser_id=1\nnetwork_id=5\nmailbox_id=50\n";
+
     #[test]
-    fn loads_accounts_and_reports_file_and_problem() {
+    fn loads_accounts_after_the_builtins_and_reports_file_and_problem() {
         let dir = tempfile::tempdir().unwrap();
-        let good = dir.path().join("a.toml");
-        std::fs::write(
-            &good,
+        let good = write(
+            dir.path(),
+            "a.toml",
             r#"
 [[account]]
 login = "alice"
 password = "pw"
 api_key = "k1"
 user_id = 5
-network_id = 2
-mailbox_id = 20
+network_id = 3
+mailbox_id = 30
 auth_level = "MailboxAdmin"
+ecgrid_id = 300301
+tp_id = "ALICECO"
+interconnects = [100101]
 "#,
-        )
-        .unwrap();
+        );
         let accounts = load_accounts(&good).unwrap();
-        assert_eq!(accounts[0].login, "alice");
-        assert_eq!(accounts[0].auth_level, AuthLevel::MailboxAdmin);
-        assert!(!format!("{:?}", accounts[0]).contains("k1"));
+        assert_eq!(accounts.len(), 3);
+        assert_eq!(accounts[0].login, "demo");
+        assert_eq!(accounts[1].login, "partner");
+        assert_eq!(accounts[2].login, "alice");
+        assert_eq!(accounts[2].qualifier, "ZZ");
+        assert_eq!(accounts[2].auth_level, AuthLevel::MailboxAdmin);
+        assert!(!format!("{:?}", accounts[2]).contains("k1"));
 
-        let bad = dir.path().join("b.toml");
-        std::fs::write(&bad, "[[account]]\nlogin = \"x\"\n").unwrap();
+        let bad = write(dir.path(), "b.toml", "[[account]]\nlogin = \"x\"\n");
         let e = load_accounts(&bad).unwrap_err();
         assert!(e.contains("b.toml") && e.contains("missing field"), "{e}");
 
-        let dup = dir.path().join("c.toml");
-        let one = "[[account]]\nlogin=\"a\"\npassword=\"p\"\napi_key=\"k\"\nuser_id=1\nnetwork_id=1\nmailbox_id=1\n";
-        std::fs::write(&dup, format!("{one}{one}")).unwrap();
+        let dup = write(dir.path(), "c.toml", &format!("{ONE}\n{ONE}"));
         let e = load_accounts(&dup).unwrap_err();
-        assert!(e.contains("c.toml") && e.contains("duplicate login"), "{e}");
+        assert!(
+            e.contains("c.toml")
+                && e.contains("line 9 ([[account]] #2)")
+                && e.contains("duplicate login"),
+            "{e}"
+        );
 
         let e = load_accounts(&dir.path().join("missing.toml")).unwrap_err();
         assert!(e.contains("missing.toml"), "{e}");
+    }
+
+    #[test]
+    fn trading_partner_fields_are_checked_with_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("ecgrid_id=9\n", "field `tp_id` is required"),
+            ("tp_id=\"X\"\n", "field `ecgrid_id` is required"),
+            (
+                "ecgrid_id=9\ntp_id=\"A*B\"\n",
+                "field `tp_id` must be printable",
+            ),
+            (
+                "ecgrid_id=9\ntp_id=\"X\"\nqualifier=\"Z Z\"\n",
+                "field `qualifier`",
+            ),
+            (
+                "ecgrid_id=9\ntp_id=\"X\"\ninterconnects=[4]\n",
+                "4 is not the ecgrid_id",
+            ),
+            (
+                "ecgrid_id=9\ntp_id=\"X\"\ninterconnects=[9]\n",
+                "own ECGrid ID",
+            ),
+            (
+                "ecgrid_id=100101\ntp_id=\"X\"\n",
+                "already belongs to mailbox 101",
+            ),
+            (
+                "ecgrid_id=9\ntp_id=\"ecgriddemo\"\n",
+                "is already ECGrid ID 100101",
+            ),
+            ("interconnects=[100101]\n", "needs `ecgrid_id`"),
+        ];
+        for (extra, want) in cases {
+            let p = write(dir.path(), "t.toml", &format!("# accounts\n{ONE}{extra}"));
+            let e = load_accounts(&p).unwrap_err();
+            assert!(
+                e.contains("line 2 ([[account]] #1) (a)") && e.contains(want),
+                "{extra}: {e}"
+            );
+        }
+        let p = write(
+            dir.path(),
+            "m.toml",
+            &ONE.replace("mailbox_id=50", "mailbox_id=101"),
+        );
+        let e = load_accounts(&p).unwrap_err();
+        assert!(
+            e.contains("mailbox 101 already belongs to network 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_builtins_are_valid_and_interconnected() {
+        let b = Account::builtins();
+        validate_accounts(&b).unwrap();
+        assert_eq!(b[0].interconnects, vec![PARTNER_ECGRID_ID]);
+        assert_eq!(b[1].interconnects, vec![DEMO_ECGRID_ID]);
+        assert_eq!(b[1].tp_id.as_deref(), Some("ECGRIDPARTNER"));
     }
 }

@@ -4,9 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{
-    load_accounts, start, Account, SandboxConfig, DEMO_API_KEY, DEMO_LOGIN, DEMO_PASSWORD,
-};
+use super::{load_accounts, parties_summary, start, SandboxConfig};
 
 /// Options of the `sandbox` subcommand; each may also come from the
 /// environment variable `ECGRID_GATEWAY_<NAME>`.
@@ -18,7 +16,7 @@ pub struct SandboxCommand {
     /// Also accept http:// callback URLs, but only to loopback hosts.
     #[arg(long, env = "ECGRID_GATEWAY_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: bool,
-    /// TOML file of extra [[account]] tables (the demo account is always there).
+    /// TOML file of extra [[account]] tables (demo and partner are always there).
     #[arg(long, env = "ECGRID_GATEWAY_ACCOUNTS", value_name = "FILE")]
     pub accounts: Option<PathBuf>,
     /// Bearer token lifetime, e.g. "1h" (default 1h).
@@ -30,6 +28,36 @@ pub struct SandboxCommand {
     /// First retry delay of a failed delivery, e.g. "1s" (default 1s).
     #[arg(long, env = "ECGRID_GATEWAY_RETRY_BASE_DELAY", value_name = "DURATION")]
     pub retry_base_delay: Option<humantime::Duration>,
+    /// Most bytes of parcel file content kept in memory, e.g. "256MiB"
+    /// (default 256 MiB; the oldest files are archived first).
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_MAX_PARCEL_BYTES",
+        value_name = "SIZE",
+        value_parser = parse_byte_size
+    )]
+    pub max_parcel_bytes: Option<usize>,
+}
+
+/// A size such as `1048576`, `512KiB`, `64MiB` or `2GiB` (k/m/g, kb/mb/gb,
+/// kib/mib/gib are all 1024-based); at least 1 KiB.
+pub fn parse_byte_size(value: &str) -> Result<usize, String> {
+    let v = value.trim();
+    let digits_end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (number, unit) = v.split_at(digits_end);
+    let bad = || format!("'{value}' is not a size of at least 1KiB (e.g. 268435456, 512MiB, 2GiB)");
+    let number: usize = number.parse().map_err(|_| bad())?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(factor)
+        .filter(|n| *n >= 1024)
+        .ok_or_else(bad)
 }
 
 impl SandboxCommand {
@@ -40,16 +68,10 @@ impl SandboxCommand {
             ..SandboxConfig::default()
         };
         if let Some(path) = &self.accounts {
-            let extra = load_accounts(path)?;
-            let mut all = vec![Account::demo()];
-            all.extend(extra);
-            super::validate_accounts(&all).map_err(|e| {
-                format!(
-                    "accounts file {}: {e} (the demo account is built in)",
-                    path.display()
-                )
-            })?;
-            config.accounts = all;
+            config.accounts = load_accounts(path)?;
+        }
+        if let Some(n) = self.max_parcel_bytes {
+            config.max_parcel_bytes = n;
         }
         if let Some(d) = self.token_ttl {
             config.token_ttl = d.into();
@@ -67,11 +89,13 @@ impl SandboxCommand {
         Ok(config)
     }
 
-    /// Binds, prints one line with the URL and the demo credentials, serves
+    /// Binds, prints one line with the URL and the parties (credentials of
+    /// the built-in ones, ECGrid IDs, mailboxes), serves
     /// until Ctrl-C or SIGTERM, then shuts down gracefully (the report is
     /// logged).
     pub async fn run(self) -> Result<(), String> {
         let config = self.config()?;
+        let config_accounts = config.accounts.clone();
         let listener = tokio::net::TcpListener::bind(&self.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", self.listen))?;
@@ -79,8 +103,9 @@ impl SandboxCommand {
             .await
             .map_err(|e| format!("cannot start the sandbox: {e}"))?;
         println!(
-            "ecgrid-gateway sandbox listening on {} (demo account: login {DEMO_LOGIN}, password {DEMO_PASSWORD}, API key {DEMO_API_KEY})",
-            handle.base_url()
+            "ecgrid-gateway sandbox listening on {} (accounts: {}; demo and partner are interconnected)",
+            handle.base_url(),
+            parties_summary(&config_accounts)
         );
         wait_for_signal().await;
         tracing::info!("shutdown requested");
@@ -153,7 +178,17 @@ mod tests {
         assert_eq!(cfg.token_ttl, Duration::from_secs(300));
         assert_eq!(cfg.delivery.timeout, Duration::from_secs(2));
         assert_eq!(cfg.delivery.backoff_base, Duration::from_millis(20));
-        assert_eq!(cfg.accounts, vec![Account::demo()]);
+        assert_eq!(cfg.accounts, crate::sandbox::Account::builtins());
+        assert_eq!(
+            cfg.max_parcel_bytes,
+            crate::sandbox::DEFAULT_MAX_PARCEL_BYTES
+        );
+        let t = T::try_parse_from(["x", "--max-parcel-bytes", "2MiB"]).unwrap();
+        assert_eq!(t.c.config().unwrap().max_parcel_bytes, 2 << 20);
+        let Err(e) = T::try_parse_from(["x", "--max-parcel-bytes", "lots"]) else {
+            panic!("a bad size must not parse");
+        };
+        assert!(e.to_string().contains("--max-parcel-bytes"), "{e}");
         assert!(T::try_parse_from(["x", "--token-ttl", "soon"]).is_err());
     }
 
@@ -164,7 +199,7 @@ mod tests {
         std::fs::write(&p, "[[account]]\nlogin=\"bob\"\npassword=\"p\"\napi_key=\"kb\"\nuser_id=7\nnetwork_id=2\nmailbox_id=3\n").unwrap();
         let t = T::try_parse_from(["x", "--accounts", p.to_str().unwrap()]).unwrap();
         let cfg = t.c.config().unwrap();
-        assert_eq!(cfg.accounts.len(), 2);
+        assert_eq!(cfg.accounts.len(), 3);
         std::fs::write(&p, "[[account]]\nlogin=\"demo\"\npassword=\"p\"\napi_key=\"kb\"\nuser_id=7\nnetwork_id=2\nmailbox_id=3\n").unwrap();
         let e = t.c.config().unwrap_err();
         assert!(

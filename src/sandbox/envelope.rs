@@ -64,6 +64,11 @@ impl ApiError {
         )
     }
 
+    /// 403 `AccessDenied`: the object belongs to another party.
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
+    }
+
     /// 404 `ObjectNotFound`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "ObjectNotFound", message)
@@ -344,6 +349,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
             ));
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 e.status = StatusCode::PAYLOAD_TOO_LARGE;
+                e.message = "request body is over this endpoint's limit (90 MiB for POST /v2/parcels/upload, 1 MiB elsewhere)".into();
             }
             e
         })?;
@@ -364,6 +370,11 @@ pub struct Page {
 impl Page {
     /// Reads and validates `pageNo` and `recordsPerPage`.
     pub fn from_fields(f: &Fields) -> Result<Self, ApiError> {
+        Self::with_default(f, 100)
+    }
+
+    /// As [`Page::from_fields`], with `default` records per page.
+    pub fn with_default(f: &Fields, default: usize) -> Result<Self, ApiError> {
         let page_no = match f.get("pageNo") {
             None => 1,
             Some(_) => f
@@ -372,7 +383,7 @@ impl Page {
                 .ok_or_else(|| ApiError::invalid_parameter("field `pageNo` must be >= 1"))?,
         };
         let rpp = match f.get("recordsPerPage") {
-            None => 100,
+            None => i64::try_from(default).unwrap_or(100),
             Some(_) => f
                 .opt_int("recordsPerPage", i64::MIN..=i64::MAX)?
                 .filter(|n| (1..=500).contains(n))

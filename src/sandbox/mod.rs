@@ -1,6 +1,12 @@
 //! Embedded ECGrid REST v2 sandbox: an in-memory emulator of the endpoints in
-//! `docs/REST.md` (auth, users/me, callbacks, events) with real webhook
-//! delivery.
+//! `docs/REST.md` (auth, users/me, callbacks, events, parcels, mailboxes,
+//! networks, trading-partner IDs, interchanges) with real webhook delivery.
+//!
+//! * Two parties are built in (`demo` and `partner`, interconnected); an
+//!   upload is routed by `ecGridIdTo` or its ISA/UNB header
+//!   (`edi_route.rs`, `upload_route.rs`) into the recipient's inbox, kept in
+//!   a bounded store (`parcel_store.rs`), and fires `InBox`/`OutBox`/
+//!   `ConfirmDelivery`/`OutBoxError` callbacks (`parcel_events.rs`).
 //!
 //! * [`start`] serves the API on a bound listener and returns a
 //!   [`SandboxHandle`]; [`SandboxHandle::shutdown`] stops it gracefully and
@@ -21,10 +27,21 @@ mod auth;
 mod callbacks;
 pub mod cli;
 mod delivery;
+mod directory;
+mod directory_reads;
+mod edi_route;
 pub mod envelope;
+mod interchanges;
+mod parcel_access;
+mod parcel_events;
+mod parcel_json;
+mod parcel_lists;
+mod parcel_store;
+mod parcels;
 mod routes;
 mod state;
 mod store;
+mod upload_route;
 pub mod url_rule;
 
 use std::net::SocketAddr;
@@ -36,7 +53,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use accounts::{
-    load_accounts, validate_accounts, Account, DEMO_API_KEY, DEMO_LOGIN, DEMO_PASSWORD,
+    load_accounts, parties_summary, validate_accounts, Account, DEMO_API_KEY, DEMO_ECGRID_ID,
+    DEMO_LOGIN, DEMO_PASSWORD, PARTNER_API_KEY, PARTNER_ECGRID_ID, PARTNER_LOGIN, PARTNER_PASSWORD,
 };
 pub use cli::SandboxCommand;
 pub use delivery::backoff_delay;
@@ -91,18 +109,26 @@ pub struct SandboxConfig {
     pub refresh_grace: Duration,
     /// Webhook delivery policy.
     pub delivery: DeliveryPolicy,
+    /// Most bytes of parcel file content held in memory (oldest evicted
+    /// first; `--max-parcel-bytes`).
+    pub max_parcel_bytes: usize,
 }
 
+/// Default of [`SandboxConfig::max_parcel_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_PARCEL_BYTES: usize = 256 * 1024 * 1024;
+
 impl Default for SandboxConfig {
-    /// Demo account only, HTTPS-only callbacks, 1 h tokens refreshable for
-    /// 5 min after expiry, default delivery policy.
+    /// The demo and partner accounts, HTTPS-only callbacks, 1 h tokens
+    /// refreshable for 5 min after expiry, default delivery policy, 256 MiB
+    /// of parcel content.
     fn default() -> Self {
         SandboxConfig {
             allow_http_callbacks: false,
-            accounts: vec![Account::demo()],
+            accounts: Account::builtins(),
             token_ttl: Duration::from_secs(3600),
             refresh_grace: Duration::from_secs(300),
             delivery: DeliveryPolicy::default(),
+            max_parcel_bytes: DEFAULT_MAX_PARCEL_BYTES,
         }
     }
 }

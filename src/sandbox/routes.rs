@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,10 @@ use axum::Router;
 
 use super::envelope::ApiError;
 use super::state::Shared;
-use super::{auth, callbacks};
+use super::{auth, callbacks, directory_reads, interchanges, parcel_lists, parcels};
+
+/// Body limit of every endpoint but the upload.
+const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Builds the sandbox router over the shared state.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -39,8 +42,41 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(callbacks::get_event_by_id),
         )
         .route("/sandbox/events", post(callbacks::fire))
+        .route(
+            "/v2/parcels/upload",
+            post(parcels::upload).layer(DefaultBodyLimit::max(parcels::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/v2/parcels/download", post(parcels::download))
+        .route("/v2/parcels/confirm", post(parcels::confirm))
+        .route("/v2/parcels/reset-to-inbox/{id}", post(parcels::reset))
+        .route("/v2/parcels/inbox-list", post(parcel_lists::inbox_list))
+        .route("/v2/parcels/outbox-list", post(parcel_lists::outbox_list))
+        .route(
+            "/v2/parcels/pending-inbox-list",
+            post(parcel_lists::pending_inbox_list),
+        )
+        .route("/v2/parcels/{id}", get(parcels::get_parcel))
+        .route("/v2/mailboxes/list", post(directory_reads::list_mailboxes))
+        .route("/v2/mailboxes/{id}", get(directory_reads::get_mailbox))
+        .route("/v2/networks/list", post(directory_reads::list_networks))
+        .route("/v2/networks/{id}", get(directory_reads::get_network))
+        .route(
+            "/v2/ids/find",
+            post(directory_reads::find_id).get(directory_reads::find_id_query),
+        )
+        .route("/v2/ids/{id}", get(directory_reads::get_id))
+        .route(
+            "/v2/interchanges/inbox-list",
+            post(interchanges::inbox_list),
+        )
+        .route(
+            "/v2/interchanges/outbox-list",
+            post(interchanges::outbox_list),
+        )
+        .route("/v2/interchanges/{id}", get(interchanges::get_interchange))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log_request))
         .with_state(shared)
 }

@@ -7,6 +7,8 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use super::auth::Sessions;
+use super::directory::Directory;
+use super::parcel_store::ParcelStore;
 use super::store::Store;
 use super::{Account, SandboxConfig};
 
@@ -15,6 +17,10 @@ pub(crate) struct Shared {
     pub config: SandboxConfig,
     pub accounts: Vec<Arc<Account>>,
     pub store: Mutex<Store>,
+    /// Networks, mailboxes, trading-partner IDs and interconnects.
+    pub directory: Directory,
+    /// Parcels, files and interchanges (bounded by `max_parcel_bytes`).
+    pub parcels: Mutex<ParcelStore>,
     pub sessions: Mutex<Sessions>,
     pub last_login: Mutex<HashMap<usize, OffsetDateTime>>,
     /// One HTTP client for every webhook delivery (no redirects).
@@ -35,15 +41,18 @@ impl Shared {
             ))
             .build()
             .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+        let started = OffsetDateTime::now_utc();
         Ok(Shared {
             accounts: config.accounts.iter().cloned().map(Arc::new).collect(),
+            directory: Directory::new(&config.accounts, started),
+            parcels: Mutex::new(ParcelStore::new(config.max_parcel_bytes)),
             config,
             store: Mutex::new(Store::default()),
             sessions: Mutex::new(Sessions::default()),
             last_login: Mutex::new(HashMap::new()),
             client,
             wake: Notify::new(),
-            started: OffsetDateTime::now_utc(),
+            started,
         })
     }
 
