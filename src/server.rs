@@ -218,7 +218,9 @@ async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -
         ));
         return fault_response(envelope.version, &fault);
     }
-    match (spec.handler)(&state.ctx, &envelope.params).await {
+    // One deadline for the whole call, whatever upstream calls it makes.
+    let call = (spec.handler)(&state.ctx, &envelope.params);
+    match state.ctx.within_deadline(call).await {
         Ok(body) => {
             let xml = write_response(envelope.version, namespace, spec.name, &*body);
             (

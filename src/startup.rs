@@ -132,6 +132,7 @@ pub async fn start_with_clock(
                 rest: rest.with_own_pool(),
                 sessions: sessions.clone(),
                 clock,
+                call_deadline: config.upstream_timeout,
             },
             public_url: config.public_url.as_deref().map(Arc::from),
             max_body: config.max_body,
