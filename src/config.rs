@@ -29,6 +29,47 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Most `--workers` accepted.
 pub const MAX_WORKERS: usize = 1024;
+/// Default `--body-read-timeout`: the time a request body gets on top of
+/// what `--body-min-rate` allows for its bytes.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `--body-min-rate`: 32 KiB/s (a 1 MiB body may take 10 s + 32 s,
+/// a 64 MiB upload 10 s + 34 min).
+pub const DEFAULT_BODY_MIN_RATE: u64 = 32 * 1024;
+/// Fewest and most connections the default `--max-connections` picks.
+pub const DEFAULT_MAX_CONNECTIONS_RANGE: (usize, usize) = (256, 16_384);
+
+/// Default `--max-connections`: as many connections as a quarter of the
+/// memory the process may use (its cgroup's limit, else the machine's)
+/// holds when each carries a whole `max_body` request and a full request
+/// head buffer (64 KiB with hyper's state), within
+/// [`DEFAULT_MAX_CONNECTIONS_RANGE`].
+pub fn default_max_connections(max_body: usize) -> usize {
+    let (least, most) = DEFAULT_MAX_CONNECTIONS_RANGE;
+    let Some(memory) = memory_limit() else {
+        return least;
+    };
+    let per_connection = max_body as u64 + 64 * 1024;
+    ((memory / 4 / per_connection) as usize).clamp(least, most)
+}
+
+/// The memory the process may use, in bytes: cgroup v2 `memory.max`, else
+/// `MemTotal` of `/proc/meminfo`; `None` where neither can be read.
+fn memory_limit() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        });
+    match (cgroup, total) {
+        (Some(c), Some(t)) => Some(c.min(t)),
+        (c, t) => c.or(t),
+    }
+}
 
 /// Default `--workers`: one per CPU the process may use.
 pub fn default_workers() -> usize {
@@ -101,6 +142,30 @@ pub struct ServeArgs {
         value_name = "SIZE"
     )]
     pub max_body: Option<String>,
+    /// Most client connections open at once; more wait to be accepted [default: from memory, see docs/SECURITY.md]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_MAX_CONNECTIONS",
+        allow_hyphen_values = true,
+        value_name = "N"
+    )]
+    pub max_connections: Option<String>,
+    /// Time a request body gets beyond what --body-min-rate allows, e.g. 10s [default: 10s]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_BODY_READ_TIMEOUT",
+        allow_hyphen_values = true,
+        value_name = "DURATION"
+    )]
+    pub body_read_timeout: Option<String>,
+    /// Slowest average rate a request body may arrive at, per second, e.g. 32KiB [default: 32KiB]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_BODY_MIN_RATE",
+        allow_hyphen_values = true,
+        value_name = "SIZE"
+    )]
+    pub body_min_rate: Option<String>,
     /// Worker threads serving connections [default: one per CPU]
     #[arg(
         long,
@@ -149,6 +214,12 @@ struct FileConfig {
     #[serde(alias = "max-body")]
     max_body: Option<toml::Value>,
     workers: Option<u64>,
+    #[serde(alias = "max-connections")]
+    max_connections: Option<u64>,
+    #[serde(alias = "body-read-timeout")]
+    body_read_timeout: Option<String>,
+    #[serde(alias = "body-min-rate")]
+    body_min_rate: Option<toml::Value>,
     #[serde(alias = "shutdown-grace")]
     shutdown_grace: Option<String>,
     #[serde(alias = "log-format")]
@@ -192,6 +263,12 @@ pub struct Config {
     pub sandbox_max_parcel_bytes: usize,
     /// Worker threads (each a single-threaded runtime; see `workers.rs`).
     pub workers: usize,
+    /// Most client connections open at once (`--max-connections`).
+    pub max_connections: usize,
+    /// Time a request body gets beyond its bytes at `body_min_rate`.
+    pub body_read_timeout: Duration,
+    /// Slowest average rate of a request body, bytes per second.
+    pub body_min_rate: u64,
     /// How long a shutdown waits for open connections before closing them.
     pub shutdown_grace: Duration,
     /// Log format.
@@ -211,6 +288,9 @@ impl Default for Config {
             max_body: DEFAULT_MAX_BODY,
             sandbox_max_parcel_bytes: crate::sandbox::DEFAULT_MAX_PARCEL_BYTES,
             workers: default_workers(),
+            max_connections: default_max_connections(DEFAULT_MAX_BODY),
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            body_min_rate: DEFAULT_BODY_MIN_RATE,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             log_format: LogFormat::Text,
         }
@@ -392,6 +472,47 @@ impl ServeArgs {
                 )
             })?;
         }
+        config.max_connections = default_max_connections(config.max_body);
+        if let Some((v, src)) = pick_count(
+            &self.max_connections,
+            file.max_connections,
+            "max-connections",
+        ) {
+            config.max_connections = parse_count(
+                &v,
+                src,
+                1..=1_000_000,
+                "expected a whole number of connections from 1 to 1000000",
+            )?;
+        }
+        if let Some((v, src)) = pick(
+            &self.body_read_timeout,
+            &file.body_read_timeout,
+            "body-read-timeout",
+        ) {
+            config.body_read_timeout = parse_duration(&v, src)?;
+        }
+        let body_min_rate = self
+            .body_min_rate
+            .clone()
+            .map(|v| (v, Source::Flag("body-min-rate")))
+            .or(file
+                .body_min_rate
+                .as_ref()
+                .map(|v| match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .map(|v| (v, Source::File(path, "body-min-rate"))));
+        if let Some((v, src)) = body_min_rate {
+            config.body_min_rate = parse_size(&v).map(|n| n as u64).ok_or_else(|| {
+                bad(
+                    src,
+                    &v,
+                    "expected a rate of at least 1KiB per second, e.g. 32KiB or 65536",
+                )
+            })?;
+        }
         if let Some((v, src)) = pick(&self.shutdown_grace, &file.shutdown_grace, "shutdown-grace") {
             config.shutdown_grace = parse_duration(&v, src)?;
         }
@@ -549,6 +670,68 @@ mod tests {
         assert_eq!(config.max_body, 1024 * 1024);
         assert_eq!(config.workers, default_workers());
         assert!(config.workers >= 1);
+    }
+
+    #[test]
+    fn connection_and_body_limits_come_from_flags_or_the_file() {
+        let config = ServeArgs::default().resolve().unwrap();
+        let (least, most) = DEFAULT_MAX_CONNECTIONS_RANGE;
+        assert!((least..=most).contains(&config.max_connections));
+        assert_eq!(
+            config.max_connections,
+            default_max_connections(config.max_body)
+        );
+        assert_eq!(config.body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
+        assert_eq!(config.body_min_rate, 32 * 1024);
+        // A larger --max-body means fewer connections fit by default.
+        assert!(default_max_connections(64 << 20) <= default_max_connections(1 << 20));
+        let args = ServeArgs {
+            max_connections: Some("500".into()),
+            body_read_timeout: Some("3s".into()),
+            body_min_rate: Some("8KiB".into()),
+            ..Default::default()
+        };
+        let config = args.resolve().unwrap();
+        assert_eq!(config.max_connections, 500);
+        assert_eq!(config.body_read_timeout, Duration::from_secs(3));
+        assert_eq!(config.body_min_rate, 8192);
+        for (args, expected) in [
+            (
+                ServeArgs { max_connections: Some("0".into()), ..Default::default() },
+                "invalid value '0' for --max-connections: expected a whole number of connections from 1 to 1000000",
+            ),
+            (
+                ServeArgs { body_read_timeout: Some("0s".into()), ..Default::default() },
+                "invalid value '0s' for --body-read-timeout: must be longer than zero",
+            ),
+            (
+                ServeArgs { body_min_rate: Some("10".into()), ..Default::default() },
+                "invalid value '10' for --body-min-rate: expected a rate of at least 1KiB per second, e.g. 32KiB or 65536",
+            ),
+        ] {
+            assert_eq!(error_of(args), expected);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gw.toml");
+        std::fs::write(
+            &path,
+            "max-connections = 77\nbody_read_timeout = \"2s\"\nbody-min-rate = \"4KiB\"\n",
+        )
+        .unwrap();
+        let config = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            (
+                config.max_connections,
+                config.body_read_timeout,
+                config.body_min_rate
+            ),
+            (77, Duration::from_secs(2), 4096)
+        );
     }
 
     #[test]

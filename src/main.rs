@@ -23,6 +23,9 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at startup: the size of `ServeArgs` (one `Option` per flag)
+// costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway: legacy ECGridOS SOAP in, ECGrid REST v2 out.

@@ -6,13 +6,13 @@
 //! a body over `--max-body`, 415 for a content type that is not SOAP.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Incoming};
 use tracing::{field, Instrument};
 
 use crate::coverage;
@@ -72,6 +72,8 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// Request body limit in bytes.
     pub max_body: usize,
+    /// How fast a request body must arrive.
+    pub body_deadline: BodyDeadline,
     /// Envelope reader limits.
     pub limits: Limits,
 }
@@ -137,6 +139,9 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
 }
 
 async fn route(state: Arc<AppState>, request: Request) -> Response {
+    if let Err(fault) = check_host(&request) {
+        return fault_response(SoapVersion::V11, &fault);
+    }
     let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         let fault = Fault::invalid(format!(
             "no ECGridOS endpoint at {}; the gateway serves {} and {}",
@@ -189,7 +194,11 @@ async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -
         Ok(v) => v,
         Err(fault) => return fault_response(SoapVersion::V11, &fault),
     };
-    let body = match read_body(request.into_body(), state.max_body).await {
+    // Before the body is polled, so hyper sends no `100 Continue` for it.
+    if let Err(fault) = check_content_length(request.headers(), state.max_body) {
+        return fault_response(version, &fault);
+    }
+    let body = match read_body(request.into_body(), state.max_body, state.body_deadline).await {
         Ok(body) => body,
         Err(fault) => return fault_response(version, &fault),
     };
@@ -218,7 +227,9 @@ async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -
         ));
         return fault_response(envelope.version, &fault);
     }
-    match (spec.handler)(&state.ctx, &envelope.params).await {
+    // One deadline for the whole call, whatever upstream calls it makes.
+    let call = (spec.handler)(&state.ctx, &envelope.params);
+    match state.ctx.within_deadline(call).await {
         Ok(body) => {
             let xml = write_response(envelope.version, namespace, spec.name, &*body);
             (
@@ -232,6 +243,21 @@ async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -
             fault_response(envelope.version, &fault)
         }
     }
+}
+
+/// A 400 fault for an HTTP/1.1 request without a `Host` header, which
+/// RFC 9112 (section 3.2) says a server must refuse; HTTP/1.0 may omit it.
+fn check_host(request: &Request) -> Result<(), Fault> {
+    if request.version() == http::Version::HTTP_11
+        && !request.headers().contains_key(header::HOST)
+        && request.uri().authority().is_none()
+    {
+        return Err(Fault::invalid(
+            "an HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)",
+        )
+        .with_status(StatusCode::BAD_REQUEST));
+    }
+    Ok(())
 }
 
 /// The SOAP version a `Content-Type` announces, or a 415 fault.
@@ -254,20 +280,106 @@ fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
     }
 }
 
-/// Reads at most `limit` bytes of body: a 413 fault past the limit, a 400
-/// fault when the body cannot be read (e.g. broken chunked encoding).
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, Fault> {
-    match Limited::new(body, limit).collect().await {
-        Ok(body) => Ok(body.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Fault::invalid(format!(
-            "request body is larger than the gateway's limit of {limit} bytes (--max-body)"
-        ))
-        .with_status(StatusCode::PAYLOAD_TOO_LARGE)),
-        Err(e) => Err(
-            Fault::invalid(format!("the request body could not be read: {e}"))
-                .with_status(StatusCode::BAD_REQUEST),
-        ),
+/// How long a request body may take: [`BodyDeadline::grace`], plus the
+/// time its bytes take at [`BodyDeadline::min_rate`]. A client sending at
+/// least `min_rate` on average always finishes, however large its body (up
+/// to the limit); a client that stalls is cut off `grace` + received /
+/// `min_rate` after its body began (issue 16, finding 4: a stalled body was
+/// held forever).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyDeadline {
+    /// Time allowed on top of the rate (`--body-read-timeout`).
+    pub grace: Duration,
+    /// Slowest average rate accepted, bytes per second (`--body-min-rate`).
+    pub min_rate: u64,
+}
+
+impl BodyDeadline {
+    /// How long a body of which `received` bytes have arrived may have
+    /// taken so far.
+    fn allowed(&self, received: usize) -> Duration {
+        let rate = self.min_rate.max(1) as f64;
+        self.grace + Duration::from_secs_f64(received as f64 / rate)
     }
+}
+
+/// A 413 fault when the request's `Content-Length` is over `limit`, before
+/// any of the body is read (and so before hyper answers `Expect:
+/// 100-continue`); a 400 fault when it is not a number. Callers with a
+/// per-operation limit call it with that limit.
+pub fn check_content_length(headers: &HeaderMap, limit: usize) -> Result<(), Fault> {
+    let Some(value) = headers.get(header::CONTENT_LENGTH) else {
+        return Ok(());
+    };
+    let length = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            Fault::invalid("the request's Content-Length is not a number")
+                .with_status(StatusCode::BAD_REQUEST)
+        })?;
+    if length > limit as u64 {
+        return Err(too_large(limit, Some(length)));
+    }
+    Ok(())
+}
+
+fn too_large(limit: usize, announced: Option<u64>) -> Fault {
+    let announced = announced
+        .map(|n| format!(" (Content-Length {n})"))
+        .unwrap_or_default();
+    Fault::invalid(format!(
+        "request body{announced} is larger than the gateway's limit of {limit} bytes (--max-body)"
+    ))
+    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+}
+
+/// Reads at most `limit` bytes of body within `deadline`: a 413 fault past
+/// the limit, a 408 fault past the deadline, a 400 fault when the body
+/// cannot be read (e.g. broken chunked encoding).
+pub async fn read_body(
+    mut body: Incoming,
+    limit: usize,
+    deadline: BodyDeadline,
+) -> Result<Bytes, Fault> {
+    let started = tokio::time::Instant::now();
+    let mut collected = Vec::new();
+    loop {
+        let cutoff = started + deadline.allowed(collected.len());
+        let frame = match tokio::time::timeout_at(cutoff, body.frame()).await {
+            Err(_) => {
+                return Err(Fault::invalid(format!(
+                    "the request body did not arrive in time: {} bytes in {:.1} s, and the gateway \
+                     needs at least {} bytes/s after the first {} s (--body-min-rate, --body-read-timeout)",
+                    collected.len(),
+                    started.elapsed().as_secs_f64(),
+                    deadline.min_rate,
+                    deadline.grace.as_secs()
+                ))
+                .with_status(StatusCode::REQUEST_TIMEOUT))
+            }
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => frame,
+            Ok(Some(Err(e))) => {
+                return Err(
+                    Fault::invalid(format!("the request body could not be read: {e}"))
+                        .with_status(StatusCode::BAD_REQUEST),
+                )
+            }
+        };
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > limit {
+                return Err(too_large(limit, None));
+            }
+            if collected.is_empty() && body.is_end_stream() {
+                // The whole body in one frame (the common case): no copy.
+                return Ok(data);
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(collected))
 }
 
 fn fault_response(version: SoapVersion, fault: &Fault) -> Response {

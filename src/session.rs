@@ -134,10 +134,17 @@ pub struct SessionStore {
 impl SessionStore {
     /// A store whose sessions expire after `idle_timeout` without use and
     /// that holds at most `capacity` sessions (least recently used go first).
+    ///
+    /// Eviction is moka's LRU policy, not its default TinyLFU: TinyLFU
+    /// admits a new entry only when it is estimated to be read more often
+    /// than the one it would evict, so with a full store a fresh Login's
+    /// session was dropped at once (its SessionID then failed) while an
+    /// attacker's old, often-read sessions stayed (issue 16, finding 5).
     pub fn new(idle_timeout: Duration, capacity: u64) -> Self {
         SessionStore {
             cache: Cache::builder()
                 .max_capacity(capacity)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
                 .time_to_idle(idle_timeout)
                 .build(),
             idle_timeout,
@@ -235,5 +242,56 @@ mod tests {
         assert_eq!(store.get(id).await.unwrap().user_id, 1);
         assert!(store.remove(id).await.is_some());
         assert!(store.get(id).await.is_none());
+    }
+
+    /// Finding 5 of issue 16: 1,000 sessions read often (an attacker's)
+    /// must not lock out new Logins; at capacity the least recently used
+    /// session goes, and every new session works.
+    #[tokio::test]
+    async fn a_full_store_evicts_least_recently_used_and_keeps_new_sessions() {
+        let store = SessionStore::new(Duration::from_secs(600), 1000);
+        let session = Session {
+            token: "t".into(),
+            expires_at: None,
+            user_id: 1,
+            created: OffsetDateTime::now_utc(),
+        };
+        let first: Vec<_> = (0..1000).map(|_| SessionId::generate().unwrap()).collect();
+        for id in &first {
+            store.insert(*id, session.clone()).await;
+        }
+        // The attacker reads its sessions a few times each.
+        for _ in 0..3 {
+            for id in &first {
+                assert!(store.get(*id).await.is_some());
+            }
+        }
+        let mut newest = Vec::new();
+        let mut lost = 0;
+        for _ in 0..4000 {
+            let id = SessionId::generate().unwrap();
+            store.insert(id, session.clone()).await;
+            // The Login's SessionID is used straight away, as a client does.
+            if store.get(id).await.is_none() {
+                lost += 1;
+            }
+            newest.push(id);
+        }
+        store.run_pending_tasks().await;
+        assert_eq!(lost, 0, "new sessions that did not work right after Login");
+        let live_newest = {
+            let mut n = 0;
+            for id in &newest[newest.len() - 1000..] {
+                n += usize::from(store.get(*id).await.is_some());
+            }
+            n
+        };
+        assert_eq!(live_newest, 1000, "the 1,000 newest sessions all work");
+        let mut live_first = 0;
+        for id in &first {
+            live_first += usize::from(store.get(*id).await.is_some());
+        }
+        assert_eq!(live_first, 0, "the least recently used went first");
+        assert!(store.len() <= 1000, "capacity bound holds: {}", store.len());
     }
 }

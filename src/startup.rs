@@ -12,7 +12,7 @@ use crate::config::{Config, Upstream};
 use crate::ops::{Clock, Context};
 use crate::rest::RestClient;
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
-use crate::server::{handler, AppState};
+use crate::server::{handler, AppState, BodyDeadline};
 use crate::session::SessionStore;
 use crate::soap::Limits;
 use crate::workers::{self, WorkerPool, WorkerSettings};
@@ -131,14 +131,20 @@ pub async fn start_with_clock(
                 rest: rest.with_own_pool(),
                 sessions: sessions.clone(),
                 clock,
+                call_deadline: config.upstream_timeout,
             },
             public_url: config.public_url.as_deref().map(Arc::from),
             max_body: config.max_body,
+            body_deadline: BodyDeadline {
+                grace: config.body_read_timeout,
+                min_rate: config.body_min_rate,
+            },
             limits: Limits::default(),
         }));
     }
     let settings = WorkerSettings {
         shutdown_grace: config.shutdown_grace,
+        max_connections: config.max_connections,
         ..WorkerSettings::default()
     };
     let pool = WorkerPool::start(handlers, settings)

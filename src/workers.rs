@@ -20,6 +20,15 @@
 //! a connection forever; the same clock closes idle keep-alive
 //! connections, after 120 s as IIS does).
 //!
+//! Hostile clients (issue 16, findings 3 and 4): a connection's read
+//! buffer is at most [`WorkerSettings::max_head_bytes`] (a request head
+//! longer than that is refused by hyper, and an unfinished one holds no
+//! more), and at most [`WorkerSettings::max_connections`] connections are
+//! open at once: the acceptor takes a permit before it accepts, so past the
+//! cap new connections wait in the kernel's listen backlog, which costs the
+//! gateway nothing. Body deadlines are the request handler's
+//! (`server::read_body`).
+//!
 //! Shutdown: the acceptor stops accepting, every worker asks its
 //! connections to finish (idle ones close at once, in-flight requests are
 //! answered), and after [`WorkerSettings::shutdown_grace`] the connections
@@ -39,7 +48,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 /// What a worker answers each request with: the gateway's
@@ -49,8 +58,9 @@ pub type Handler = Arc<
     dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync,
 >;
 
-/// A connection on its way to a worker.
-type Handoff = (std::net::TcpStream, SocketAddr);
+/// A connection on its way to a worker, with its place under
+/// `--max-connections` (given back when the connection ends).
+type Handoff = (std::net::TcpStream, SocketAddr, OwnedSemaphorePermit);
 
 /// How workers treat their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +73,12 @@ pub struct WorkerSettings {
     /// How long a shutdown waits for open connections to finish before it
     /// closes them.
     pub shutdown_grace: Duration,
+    /// Most bytes a connection buffers while reading a request head
+    /// (hyper's `max_buf_size`; its least is 8 KiB). A longer head is
+    /// refused with 431.
+    pub max_head_bytes: usize,
+    /// Most connections open at once (`--max-connections`).
+    pub max_connections: usize,
 }
 
 impl Default for WorkerSettings {
@@ -72,11 +88,15 @@ impl Default for WorkerSettings {
     /// and fails a call sent on one the server has just closed, so a shorter
     /// idle timeout here would surface as "connection closed" errors).
     /// 30 s of shutdown grace (what orchestrators commonly allow before
-    /// they kill).
+    /// they kill). 16 KiB of request head (IIS's default limit for request
+    /// headers; the legacy clients' heads are well under 1 KiB), and the
+    /// least of the default `--max-connections` range.
     fn default() -> Self {
         WorkerSettings {
             header_read_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(30),
+            max_head_bytes: 16 * 1024,
+            max_connections: crate::config::DEFAULT_MAX_CONNECTIONS_RANGE.0,
         }
     }
 }
@@ -85,6 +105,8 @@ impl Default for WorkerSettings {
 /// [`Handler`] on its own single-threaded runtime.
 pub struct WorkerPool {
     workers: Vec<mpsc::UnboundedSender<Handoff>>,
+    /// Places under `--max-connections`.
+    permits: Arc<Semaphore>,
     next: usize,
     stop: watch::Sender<bool>,
     finished: Vec<oneshot::Receiver<()>>,
@@ -120,6 +142,7 @@ impl WorkerPool {
         }
         Ok(WorkerPool {
             workers,
+            permits: Arc::new(Semaphore::new(settings.max_connections.max(1))),
             next: 0,
             stop,
             finished,
@@ -139,9 +162,9 @@ impl WorkerPool {
     /// Hands an accepted connection to the next worker (round robin); a
     /// worker that is gone is skipped. The connection is closed, with an
     /// error logged, only when no worker can take it.
-    pub fn dispatch(&mut self, stream: TcpStream, peer: SocketAddr) {
+    pub fn dispatch(&mut self, stream: TcpStream, peer: SocketAddr, permit: OwnedSemaphorePermit) {
         let mut handoff = match stream.into_std() {
-            Ok(stream) => (stream, peer),
+            Ok(stream) => (stream, peer, permit),
             Err(e) => {
                 tracing::warn!(error = %e, "could not hand a connection to a worker; closed it");
                 return;
@@ -185,9 +208,13 @@ async fn run_worker(
     loop {
         tokio::select! {
             handed = connections.recv() => match handed {
-                Some((stream, peer)) => match take_over(stream) {
+                Some((stream, peer, permit)) => match take_over(stream) {
                     Ok(stream) => {
-                        open.spawn(serve_connection(stream, handler.clone(), closing.subscribe(), settings));
+                        let served = serve_connection(stream, handler.clone(), closing.subscribe(), settings);
+                        open.spawn(async move {
+                            served.await;
+                            drop(permit);
+                        });
                     }
                     Err(e) => {
                         tracing::warn!(%peer, error = %e, "could not take over a handed-off connection; closed it");
@@ -238,6 +265,7 @@ async fn serve_connection(
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout)
+        .max_buf_size(settings.max_head_bytes.max(8 * 1024))
         .serve_connection(TokioIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
     tokio::select! {
@@ -263,13 +291,20 @@ pub async fn serve(
     stop: oneshot::Receiver<()>,
 ) -> io::Result<()> {
     let mut stop = std::pin::pin!(stop);
+    let permits = pool.permits.clone();
     loop {
+        // A place first: past --max-connections, connections wait in the
+        // listen backlog, unaccepted.
+        let permit = tokio::select! {
+            _ = &mut stop => break,
+            permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
         let accepted = tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => pool.dispatch(stream, peer),
+            Ok((stream, peer)) => pool.dispatch(stream, peer, permit),
             Err(e) if is_connection_error(&e) => {}
             Err(e) => {
                 // Out of file descriptors and the like: retrying at once
@@ -453,6 +488,7 @@ mod tests {
         let settings = WorkerSettings {
             header_read_timeout: Duration::from_secs(600),
             shutdown_grace: Duration::from_millis(300),
+            ..WorkerSettings::default()
         };
         let running = Running::start(vec![thread_name_router()], settings).await;
         let mut stuck = half_a_request_head(running.addr).await;
@@ -504,6 +540,54 @@ mod tests {
         accepted.set_nonblocking(true).unwrap();
         assert!(!accepted.nodelay().unwrap(), "the default has Nagle on");
         assert!(take_over(accepted).unwrap().nodelay().unwrap());
+    }
+
+    #[tokio::test]
+    async fn past_max_connections_new_connections_wait_until_one_closes() {
+        let settings = WorkerSettings {
+            max_connections: 1,
+            ..WorkerSettings::default()
+        };
+        let running = Running::start(vec![thread_name_router()], settings).await;
+        let holder = half_a_request_head(running.addr).await;
+        // Make sure the first connection holds the one place.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let waiting = tokio::spawn(get_body(running.addr));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "served past --max-connections");
+        drop(holder);
+        let body = tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .expect("served once the first connection closed")
+            .unwrap();
+        assert_eq!(body, "ecgrid-worker-0");
+        running.shut_down_within(Duration::from_secs(10)).await;
+    }
+
+    #[tokio::test]
+    async fn a_request_head_past_max_head_bytes_is_refused_not_buffered() {
+        let running = Running::start(vec![thread_name_router()], WorkerSettings::default()).await;
+        let mut stream = connect_and_send(running.addr, b"GET / HTTP/1.1\r\nHost: x\r\n").await;
+        // 64 KiB of header lines, four times the limit, never finished.
+        let line = format!("X-Pad: {}\r\n", "a".repeat(1000));
+        let mut refused = false;
+        for _ in 0..64 {
+            if stream.write_all(line.as_bytes()).await.is_err() {
+                refused = true;
+                break;
+            }
+        }
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("the connection is closed")
+            .ok();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            refused || answer.starts_with("HTTP/1.1 431"),
+            "a 64 KiB head was taken: {answer}"
+        );
+        running.shut_down_within(Duration::from_secs(10)).await;
     }
 
     #[test]

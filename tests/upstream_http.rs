@@ -362,3 +362,96 @@ async fn an_upstream_that_never_answers_times_out() {
     assert!(matches!(err, RestError::Timeout { .. }), "{err:?}");
     held.abort();
 }
+
+/// An upstream that answers every request with keep-alive and closes a
+/// connection that has had no new request 5 ms after its answer (issue 16,
+/// finding 7). It answers without a `Keep-Alive` header, so the client
+/// cannot know the 5 ms.
+async fn closing_after_5ms() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let answered = Arc::new(AtomicUsize::new(0));
+    let count = answered.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut first = true;
+                loop {
+                    // The first request of a connection may take as long as
+                    // it takes; after an answer, 5 ms of silence closes it.
+                    let request = if first {
+                        read_request(&mut stream, &mut buf).await
+                    } else {
+                        let next = tokio::time::timeout(
+                            Duration::from_millis(5),
+                            read_request(&mut stream, &mut buf),
+                        );
+                        match next.await {
+                            Ok(request) => request,
+                            Err(_) => return, // idle 5 ms: close
+                        }
+                    };
+                    first = false;
+                    if request.is_none() || stream.write_all(OK.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    (base, answered)
+}
+
+#[tokio::test]
+async fn no_post_fails_against_an_upstream_closing_idle_connections_after_5ms() {
+    let (base, answered) = closing_after_5ms().await;
+    let client = RestClient::new(&base, Duration::from_secs(5), &[]).unwrap();
+    let mut failures = Vec::new();
+    for i in 0..1000u64 {
+        // Gaps of 0-9 ms: some calls find the connection fresh, some find
+        // it closed, some meet the upstream closing it.
+        tokio::time::sleep(Duration::from_micros((i * 7919) % 9000)).await;
+        let result = client
+            .post::<Value, _>(
+                "/v2/auth/login",
+                &key(),
+                Some(&json!({"login": "u", "password": "p"})),
+            )
+            .await;
+        if let Err(err) = result {
+            failures.push(format!("call {i}: {err:?}"));
+        }
+    }
+    let figures = format!(
+        "1000 POSTs against an upstream closing idle connections after 5 ms: {} failed, {} answered\n",
+        failures.len(),
+        answered.load(Ordering::SeqCst)
+    );
+    let out =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/upstream_idle_close.txt");
+    std::fs::write(out, &figures).unwrap();
+    assert!(failures.is_empty(), "{figures}{failures:#?}");
+}
+
+#[tokio::test]
+async fn a_connection_is_not_reused_past_the_upstreams_keep_alive_timeout() {
+    const OK_KEEP_1S: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nkeep-alive: timeout=1\r\ncontent-length: 32\r\n\r\n{\"success\":true,\"data\":{\"n\":1}}\n";
+    let upstream = Scripted::start(vec![
+        Reply::Send(OK_KEEP_1S),
+        Reply::Send(OK_KEEP_1S),
+        Reply::Send(OK),
+    ])
+    .await;
+    let client = upstream.client();
+    get(&client).await.unwrap();
+    // Within half the upstream's one second: reused.
+    get(&client).await.unwrap();
+    assert_eq!(upstream.connections(), 1);
+    // Past it (the upstream may be closing it): a new connection.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    get(&client).await.unwrap();
+    assert_eq!(upstream.connections(), 2);
+}

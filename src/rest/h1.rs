@@ -18,10 +18,19 @@
 //! extensions and trailers), close-delimited bodies, interim `1xx` answers,
 //! bodiless statuses (`204`, `304`), `Connection: close` and HTTP/1.0. A
 //! connection goes back to the pool only after a complete answer that allows
-//! keep-alive and nothing unread after it. An idle connection is checked
-//! before reuse (closed or readable means discarded), and one that turns out
-//! closed before a single byte of the answer arrived is retried once on a
-//! new connection when the request is safe to repeat.
+//! keep-alive and nothing unread after it, and is reused only within the
+//! upstream's `Keep-Alive: timeout` (less a margin) as well as the pool's
+//! idle timeout. An idle connection is checked before reuse (closed or
+//! readable means discarded). A request on a reused connection is sent
+//! again once, on a new connection, when the upstream cannot have acted on
+//! it: it could not be written at all, or the upstream reset the connection
+//! before any answer (a reset is what a server's TCP stack sends when it
+//! closes a connection with the request still unread in its buffer: an
+//! idle connection closed while the request was on its way; RFC 9112 §9.6).
+//! One that closed cleanly before an answer (the upstream may have read
+//! it) is sent again only when the request is safe to repeat (issue 16,
+//! finding 7: 6–10% of Logins failed against an upstream closing idle
+//! connections after 5 ms).
 
 use std::future::poll_fn;
 use std::io;
@@ -61,6 +70,9 @@ pub enum H1Error {
         /// (nothing of an answer arrived): the exchange may be retried on
         /// a new connection when the request is safe to repeat.
         nothing_received: bool,
+        /// Whether the upstream reset the connection (rather than closing
+        /// it cleanly).
+        reset: bool,
     },
     /// The answer is not HTTP/1.1 the client can read.
     Malformed(String),
@@ -99,6 +111,24 @@ pub struct H1Pool {
 struct Idle {
     conn: Box<Conn>,
     since: Instant,
+    /// Past this the connection is not used: the pool's idle timeout, or
+    /// sooner when the upstream's `Keep-Alive: timeout` says so.
+    until: Instant,
+}
+
+/// How far a failed exchange got: what decides whether it may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// The request could not be written: the upstream has none of it.
+    NotWritten,
+    /// Written, and the upstream reset the connection before any answer:
+    /// it closed the connection with the request unread.
+    ResetUnanswered,
+    /// Written, and the connection closed before any answer: the upstream
+    /// may have read the request.
+    ClosedUnanswered,
+    /// Some of an answer arrived (or the answer was bad).
+    Answered,
 }
 
 /// A connection and its read buffer. Always boxed: a TLS connection holds
@@ -136,15 +166,16 @@ impl H1Pool {
     ) -> Result<Answer, H1Error> {
         if let Some(conn) = self.checkout().await {
             match self.exchange_on(conn, request, max_body).await {
-                Err(H1Error::Io {
-                    nothing_received: true,
-                    ..
-                }) if repeatable => {}
-                done => return done,
+                Ok(answer) => return Ok(answer),
+                Err((_, Reached::NotWritten | Reached::ResetUnanswered)) => {}
+                Err((_, Reached::ClosedUnanswered)) if repeatable => {}
+                Err((err, _)) => return Err(err),
             }
         }
         let conn = self.connect(uri).await?;
-        self.exchange_on(conn, request, max_body).await
+        self.exchange_on(conn, request, max_body)
+            .await
+            .map_err(|(err, _)| err)
     }
 
     async fn exchange_on(
@@ -152,13 +183,30 @@ impl H1Pool {
         mut conn: Box<Conn>,
         request: &[u8],
         max_body: usize,
-    ) -> Result<Answer, H1Error> {
+    ) -> Result<Answer, (H1Error, Reached)> {
         if let Err(e) = conn.io.write_all(request).await {
-            return Err(io_error(&e, true));
+            return Err((io_error(&e, true), Reached::NotWritten));
         }
-        let (answer, reusable) = read_answer(&mut conn, max_body).await?;
-        if reusable {
-            self.checkin(conn);
+        let (answer, reuse) = match read_answer(&mut conn, max_body).await {
+            Ok(done) => done,
+            Err(err) => {
+                let reached = match &err {
+                    H1Error::Io {
+                        nothing_received: true,
+                        reset: true,
+                        ..
+                    } => Reached::ResetUnanswered,
+                    H1Error::Io {
+                        nothing_received: true,
+                        ..
+                    } => Reached::ClosedUnanswered,
+                    _ => Reached::Answered,
+                };
+                return Err((err, reached));
+            }
+        };
+        if let Some(keep_alive) = reuse {
+            self.checkin(conn, keep_alive);
         }
         Ok(answer)
     }
@@ -175,6 +223,10 @@ impl H1Pool {
                 self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
                 return None;
             }
+            if Instant::now() >= idle.until {
+                // Past the upstream's keep-alive timeout: it may be closing.
+                continue;
+            }
             let mut conn = idle.conn;
             if still_open(&mut conn.io).await {
                 return Some(conn);
@@ -182,13 +234,23 @@ impl H1Pool {
         }
     }
 
-    fn checkin(&self, conn: Box<Conn>) {
+    /// Keeps `conn` for reuse; `keep_alive` is the upstream's `Keep-Alive:
+    /// timeout`, if it sent one.
+    fn checkin(&self, conn: Box<Conn>, keep_alive: Option<Duration>) {
+        let since = Instant::now();
+        let reuse_for = keep_alive.map_or(self.idle_timeout, |upstream| {
+            self.idle_timeout.min(reuse_within(upstream))
+        });
+        if reuse_for.is_zero() {
+            return;
+        }
         self.idle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Idle {
                 conn,
-                since: Instant::now(),
+                since,
+                until: since + reuse_for,
             });
         self.start_reaper();
     }
@@ -233,9 +295,22 @@ impl H1Pool {
                 tick.tick().await;
                 let Some(idle) = idle.upgrade() else { return };
                 let mut idle = idle.lock().unwrap_or_else(|e| e.into_inner());
-                idle.retain(|entry| entry.since.elapsed() < timeout);
+                let now = Instant::now();
+                idle.retain(|entry| entry.since.elapsed() < timeout && now < entry.until);
             }
         });
+    }
+}
+
+/// How long a connection may be reused when the upstream said `Keep-Alive:
+/// timeout` = `upstream`: a second less (half of it under two seconds), so
+/// a request is not on its way when the upstream's timer closes the
+/// connection (Node.js servers say `timeout=5`, and close at 5 s).
+fn reuse_within(upstream: Duration) -> Duration {
+    if upstream >= Duration::from_secs(2) {
+        upstream - Duration::from_secs(1)
+    } else {
+        upstream / 2
     }
 }
 
@@ -275,6 +350,8 @@ struct Head {
     framing: Framing,
     /// The connection may carry another request after this answer.
     keep_alive: bool,
+    /// The upstream's `Keep-Alive: timeout=N`, if it sent one.
+    keep_alive_timeout: Option<Duration>,
 }
 
 /// Parses an answer head at the start of `buf`: `None` until it is whole.
@@ -290,6 +367,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, H1Error> {
     let mut keep_alive = response.version == Some(1);
     let mut length: Option<usize> = None;
     let mut chunked = None;
+    let mut keep_alive_timeout = None;
     for header in response.headers.iter() {
         let value = std::str::from_utf8(header.value).unwrap_or("");
         if header.name.eq_ignore_ascii_case("content-length") {
@@ -307,6 +385,16 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, H1Error> {
             // the body runs until the connection closes (RFC 9112 §6.3).
             let last = value.rsplit(',').next().unwrap_or("").trim();
             chunked = Some(last.eq_ignore_ascii_case("chunked"));
+        } else if header.name.eq_ignore_ascii_case("keep-alive") {
+            // `timeout=5, max=100` (RFC 2068 §19.7.1.1); unreadable parts
+            // are ignored, as browsers do.
+            keep_alive_timeout = value
+                .split(',')
+                .filter_map(|part| part.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("timeout"))
+                .and_then(|(_, n)| n.trim().parse::<u64>().ok())
+                .map(Duration::from_secs)
+                .or(keep_alive_timeout);
         } else if header.name.eq_ignore_ascii_case("connection") {
             for token in value.split(',').map(str::trim) {
                 if token.eq_ignore_ascii_case("close") {
@@ -335,6 +423,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, H1Error> {
         len,
         framing,
         keep_alive,
+        keep_alive_timeout,
     }))
 }
 
@@ -351,15 +440,20 @@ async fn fill(conn: &mut Conn, received: bool) -> Result<(), H1Error> {
                 "connection closed before an answer arrived".to_string()
             },
             nothing_received: !received,
+            reset: false,
         }),
         Ok(_) => Ok(()),
         Err(e) => Err(io_error(&e, !received)),
     }
 }
 
-/// Reads one answer (skipping interim 1xx answers): the answer and whether
-/// the connection can be reused.
-async fn read_answer(conn: &mut Conn, max_body: usize) -> Result<(Answer, bool), H1Error> {
+/// Reads one answer (skipping interim 1xx answers): the answer and, when
+/// the connection can be reused, the upstream's keep-alive timeout (if it
+/// gave one).
+async fn read_answer(
+    conn: &mut Conn,
+    max_body: usize,
+) -> Result<(Answer, Option<Option<Duration>>), H1Error> {
     let mut received = false;
     let head = loop {
         match parse_head(&conn.buf)? {
@@ -420,7 +514,7 @@ async fn read_answer(conn: &mut Conn, max_body: usize) -> Result<(Answer, bool),
             status: head.status,
             body,
         },
-        reusable,
+        reusable.then_some(head.keep_alive_timeout),
     ))
 }
 
@@ -488,6 +582,7 @@ fn io_error(e: &io::Error, nothing_received: bool) -> H1Error {
     H1Error::Io {
         reason: root_cause(e),
         nothing_received,
+        reset: e.kind() == io::ErrorKind::ConnectionReset,
     }
 }
 
@@ -575,6 +670,31 @@ mod tests {
             );
             assert_eq!(parsed.len, text.len(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_upstreams_keep_alive_timeout_is_read_and_kept_with_a_margin() {
+        let cases = [
+            ("keep-alive: timeout=5\r\n", Some(5)),
+            ("Keep-Alive: max=100, timeout = 75\r\n", Some(75)),
+            ("keep-alive: max=3\r\n", None),
+            ("keep-alive: timeout=soon\r\n", None),
+            ("", None),
+        ];
+        for (header, timeout) in cases {
+            let text = format!("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n{header}\r\n");
+            assert_eq!(
+                head(&text).keep_alive_timeout,
+                timeout.map(Duration::from_secs),
+                "{header:?}"
+            );
+        }
+        assert_eq!(reuse_within(Duration::from_secs(5)), Duration::from_secs(4));
+        assert_eq!(
+            reuse_within(Duration::from_secs(1)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(reuse_within(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -91,7 +91,7 @@ impl Fault {
         Fault {
             code: FaultCode::Client,
             error_code,
-            message: message.into(),
+            message: bounded_message(message.into()),
             http_status: StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,7 +101,7 @@ impl Fault {
         Fault {
             code: FaultCode::Server,
             error_code: ErrorCode::SystemError,
-            message: message.into(),
+            message: bounded_message(message.into()),
             http_status: StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,7 +119,10 @@ impl Fault {
     /// The fault for an operation of the original WSDL (or an unknown
     /// element) that this gateway does not translate (DESIGN.md rule 6).
     pub fn unsupported_operation(name: &str) -> Self {
-        Fault::invalid(format!("operation {name} is not supported by this gateway"))
+        Fault::invalid(format!(
+            "operation {} is not supported by this gateway",
+            Shown(name)
+        ))
     }
 
     /// The same fault with another HTTP status.
@@ -148,3 +151,78 @@ impl fmt::Display for Fault {
 }
 
 impl std::error::Error for Fault {}
+
+/// Most characters of a request's name or value a fault or log line shows.
+pub const SHOWN_CHARS: usize = 64;
+
+/// Longest fault message kept whole, in bytes: a backstop for messages that
+/// quote a value without [`Shown`] (the reader's own names and values go
+/// through `Shown`).
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// A name or value from the request as faults and logs show it: whole when
+/// it has at most [`SHOWN_CHARS`] characters, else that many followed by
+/// `… (N bytes)`, so a 900 KB element name costs a short line, not a 900 KB
+/// fault and log record.
+pub struct Shown<'a>(pub &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(SHOWN_CHARS) {
+            None => f.write_str(self.0),
+            Some((cut, _)) => write!(f, "{}… ({} bytes)", &self.0[..cut], self.0.len()),
+        }
+    }
+}
+
+/// `message`, cut to [`MAX_MESSAGE_BYTES`] (at a character boundary) with
+/// its length when longer.
+fn bounded_message(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut cut = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}… (message cut, {} bytes)",
+        &message[..cut],
+        message.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_cuts_long_names_and_counts_their_bytes() {
+        assert_eq!(Shown("Login").to_string(), "Login");
+        let exact = "é".repeat(SHOWN_CHARS);
+        assert_eq!(Shown(&exact).to_string(), exact);
+        let long = "a".repeat(900_000);
+        let shown = Shown(&long).to_string();
+        assert_eq!(
+            shown,
+            format!("{}… (900000 bytes)", "a".repeat(SHOWN_CHARS))
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_with_their_length() {
+        let fault = Fault::invalid(format!("bad value '{}'", "é".repeat(100_000)));
+        assert!(
+            fault.message.len() < MAX_MESSAGE_BYTES + 64,
+            "{}",
+            fault.message.len()
+        );
+        assert!(
+            fault.message.ends_with("… (message cut, 200012 bytes)"),
+            "{}",
+            &fault.message[1000..]
+        );
+        let short = Fault::server("upstream timed out");
+        assert_eq!(short.message, "upstream timed out");
+    }
+}

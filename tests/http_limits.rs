@@ -1,0 +1,140 @@
+//! The HTTP layer under hostile clients (issue 16, findings 4 and 11):
+//! a body that stalls is cut off by its deadline while a slow but steady
+//! one succeeds; a Content-Length over the limit gets 413 before any
+//! `100 Continue`; HTTP/1.1 without Host is refused; each of these 4xx
+//! answers is a SOAP fault.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A gateway with a short body deadline: 300 ms plus 1 KiB/s.
+async fn gateway() -> TestGateway {
+    let mut config = config_for("http://127.0.0.1:9");
+    config.body_read_timeout = Duration::from_millis(300);
+    config.body_min_rate = 1024;
+    spawn_gateway(&config).await
+}
+
+async fn connect(gw: &TestGateway) -> TcpStream {
+    TcpStream::connect(gw.gateway.local_addr()).await.unwrap()
+}
+
+/// Reads what the gateway answers until it closes the connection or has
+/// sent a whole response with a body (at most 10 s).
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 8192];
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+            let text = String::from_utf8_lossy(&answer);
+            if text.contains("</soap:Envelope>") || text.contains("</env:Envelope>") {
+                break;
+            }
+        }
+    })
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn head(content_length: usize, extra: &str) -> String {
+    format!(
+        "POST {PATH41} HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml; charset=utf-8\r\n\
+         Content-Length: {content_length}\r\n{extra}\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_cut_off_with_a_408_fault() {
+    let gw = gateway().await;
+    let mut stream = connect(&gw).await;
+    stream.write_all(head(5000, "").as_bytes()).await.unwrap();
+    stream.write_all(&[b' '; 100]).await.unwrap();
+    let answer = read_answer(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("<faultcode>soap:Client</faultcode>"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("did not arrive in time: 100 bytes"),
+        "{answer}"
+    );
+    assert!(answer.contains("--body-min-rate"), "{answer}");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_body_succeeds() {
+    let gw = gateway().await;
+    // 3 KiB of envelope at ~2 KiB/s (twice the minimum rate): about 1.5 s,
+    // five times the 300 ms grace.
+    let body = envelope(Soap::V11, NS41, "Version", &[]);
+    let padded = format!("{body}{}", " ".repeat(3072 - body.len()));
+    let mut stream = connect(&gw).await;
+    stream
+        .write_all(head(padded.len(), "Connection: close\r\n").as_bytes())
+        .await
+        .unwrap();
+    for chunk in padded.as_bytes().chunks(100) {
+        stream.write_all(chunk).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answer = read_answer(&mut stream).await;
+    // The upstream is unreachable, so the answer is a 500 fault about it:
+    // what matters is that the body was read whole.
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    assert!(answer.contains("unreachable"), "{answer}");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn an_oversized_content_length_gets_413_before_100_continue() {
+    let gw = gateway().await;
+    let mut stream = connect(&gw).await;
+    let request = head(2 * 1024 * 1024, "Expect: 100-continue\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = read_answer(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(
+        answer.contains("request body (Content-Length 2097152) is larger than the gateway's limit of 1048576 bytes (--max-body)"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("<faultcode>soap:Client</faultcode>"),
+        "{answer}"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn http11_without_host_is_refused_with_a_fault() {
+    let gw = gateway().await;
+    let mut stream = connect(&gw).await;
+    let body = envelope(Soap::V11, NS41, "Version", &[]);
+    let request = format!(
+        "POST {PATH41} HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = read_answer(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("must carry a Host header"), "{answer}");
+    // HTTP/1.0 may leave it out.
+    let mut stream = connect(&gw).await;
+    let request = format!("GET {PATH41}?WSDL HTTP/1.0\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+    gw.stop().await;
+}
