@@ -31,8 +31,10 @@
 pub mod config;
 pub mod coverage;
 pub mod domain;
+pub mod legacy;
 pub mod ops;
 pub mod rest;
+pub mod routing;
 pub mod sandbox;
 pub mod server;
 pub mod session;

@@ -9,8 +9,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, Upstream};
+use crate::legacy::LegacyClient;
 use crate::ops::{Clock, Context};
 use crate::rest::RestClient;
+use crate::routing::stats::MigrationStats;
+use crate::routing::table::LegacyService;
+use crate::routing::{RouteTable, Router};
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::server::{handler, AppState};
 use crate::session::SessionStore;
@@ -125,17 +129,39 @@ pub async fn start_with_clock(
     // store is shared.
     let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
     let rest = RestClient::new(&upstream, config.upstream_timeout, &config.upstream_ca)?;
+    let legacy_url = match &config.routing.legacy {
+        None => None,
+        Some(LegacyService::Url(url)) => Some(url.clone()),
+        Some(LegacyService::Sandbox) => {
+            return Err("the embedded legacy emulator (--legacy sandbox) is not built yet".into())
+        }
+    };
+    let legacy = legacy_url
+        .as_deref()
+        .map(|url| LegacyClient::new(url, config.upstream_timeout, &config.upstream_ca))
+        .transpose()?;
+    let table = Arc::new(RouteTable::new(&config.routing));
+    let stats = Arc::new(MigrationStats::new());
     let mut handlers = Vec::with_capacity(config.workers);
     for _ in 0..config.workers {
+        let legacy = legacy.as_ref().map(LegacyClient::with_own_pool);
         handlers.push(handler(AppState {
             ctx: Context {
                 rest: rest.with_own_pool(),
                 sessions: sessions.clone(),
                 clock,
+                legacy: legacy.clone(),
             },
             public_url: config.public_url.as_deref().map(Arc::from),
             max_body: config.max_body,
             limits: Limits::default(),
+            router: Router::new(
+                table.clone(),
+                &config.routing,
+                legacy,
+                stats.clone(),
+                sessions.clone(),
+            ),
         }));
     }
     let settings = WorkerSettings {

@@ -60,6 +60,16 @@ pub enum Availability {
     V41Only,
 }
 
+/// Whether an operation changes state: only reads may be shadowed (sent
+/// to both the REST translation and the legacy service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only: running it twice changes nothing.
+    Read,
+    /// Changes state (creates, updates, deletes, sends, logs in or out).
+    Write,
+}
+
 /// A row of the operation table.
 #[derive(Debug, Clone, Copy)]
 pub struct OperationSpec {
@@ -74,6 +84,8 @@ pub struct OperationSpec {
     pub in_original_wsdl: bool,
     /// Which served WSDLs declare it.
     pub availability: Availability,
+    /// Whether it changes state.
+    pub access: Access,
     /// The handler.
     pub handler: Handler,
 }
@@ -98,6 +110,7 @@ const fn spec<O: Operation>(
     summary: &'static str,
     in_original_wsdl: bool,
     availability: Availability,
+    access: Access,
 ) -> OperationSpec {
     OperationSpec {
         name: O::NAME,
@@ -105,6 +118,7 @@ const fn spec<O: Operation>(
         summary,
         in_original_wsdl,
         availability,
+        access,
         handler: run::<O>,
     }
 }
@@ -116,96 +130,112 @@ pub static OPERATIONS: &[OperationSpec] = &[
         "Log in with LoginName (or UserName, UserID, Email) and Password; returns a new SessionID holding the REST bearer token.",
         true,
         Availability::Both,
+        Access::Write,
     ),
     spec::<logout::Logout>(
         &["POST /v2/auth/logout"],
         "End the session upstream and forget the SessionID; 1 when ended, 0 when it was already gone.",
         true,
         Availability::Both,
+        Access::Write,
     ),
     spec::<whoami::WhoAmI>(
         &["GET /v2/users/me"],
         "The session's user as SessionInfo.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<service::Version>(
         &["GET /v2/auth/version"],
         "The gateway version and the upstream REST API version.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<service::NowUtc>(
         &[],
         "The gateway's clock in UTC (no REST call).",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_add::CallBackAddEx>(
         &["POST /v2/callbacks/create"],
         "Register a callback (reference shape plus frequency, retries, status, direction, objectStatus, userId); returns CallBackEventIDInfo.",
         true,
         Availability::Both,
+        Access::Write,
     ),
     spec::<callback_add::CallBackAdd>(
         &["POST /v2/callbacks/create"],
         "Register a callback in the reference form (URL, Event, AuthType, Username, Password) or the guide form (CallBackURL, CallBackEvent, ECGridID, Frequency, Retries); returns CallBackQueueIDInfo whose CallBackQueueID is the callbackId.",
         false,
         Availability::Both,
+        Access::Write,
     ),
     spec::<callback_test::CallBackTest>(
         &["POST /v2/callbacks/test"],
         "Send a test delivery to a callback (CallBackEventID or the guide's CallBackQueueID); Status Completed or Error, one CallBackLog entry with the endpoint's HTTP status and body.",
         true,
         Availability::Both,
+        Access::Write,
     ),
     spec::<callback_queue::CallBackQueueInfo>(
         &["GET /v2/callbacks/get-queue-by-id", "POST /v2/callbacks/get-event-by-id"],
         "A callback's latest delivery as CallBackQueueIDInfo, with one CallBackLog entry per attempt.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_queue::CallBackEventInfo>(
         &["GET /v2/callbacks/get-queue-by-id", "POST /v2/callbacks/event-list"],
         "A callback registration as CallBackEventIDInfo, with its latest QueueCount deliveries (newest first) in CallBackQueue.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_lists::CallBackEventListEx>(
         &["POST /v2/callbacks/queue-list"],
         "Callbacks of a network and mailbox (0 = all) as ArrayOfCallBackEventIDInfo; Active only unless ShowInactive.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_lists::CallBackPendingList>(
         &["POST /v2/callbacks/event-list"],
         "Open deliveries (pending, failed, rate_limited) as ArrayOfCallBackQueueIDInfo, oldest first.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_lists::CallBackPendingListEx>(
         &["POST /v2/callbacks/event-list"],
         "CallBackPendingList for one network and mailbox (0 = all).",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_lists::CallBackFailedList>(
         &["POST /v2/callbacks/event-list"],
         "Dead-lettered deliveries of the last MaxDays days (0 = no limit) as ArrayOfCallBackQueueIDInfo, oldest first.",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_lists::CallBackFailedListEx>(
         &["POST /v2/callbacks/event-list"],
         "CallBackFailedList for one network and mailbox (0 = all).",
         true,
         Availability::Both,
+        Access::Read,
     ),
     spec::<callback_queue::CallBackEventSetStatus>(
         &["POST /v2/callbacks/update"],
         "Set a callback's Status (Active, Suspended, Terminated, ...); true once the upstream took it.",
         true,
         Availability::V41Only,
+        Access::Write,
     ),
 ];
 
