@@ -32,6 +32,7 @@ pub mod config;
 pub mod coverage;
 pub mod domain;
 pub mod legacy;
+pub mod legacy_demo;
 pub mod ops;
 pub mod rest;
 pub mod routing;

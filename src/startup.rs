@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, Upstream};
 use crate::legacy::LegacyClient;
+use crate::legacy_demo::{self, LegacyDemoHandle};
 use crate::ops::{Clock, Context};
 use crate::rest::RestClient;
 use crate::routing::stats::MigrationStats;
@@ -25,6 +26,10 @@ use crate::workers::{self, WorkerPool, WorkerSettings};
 pub struct Gateway {
     addr: SocketAddr,
     sandbox: Option<SandboxHandle>,
+    /// The legacy ECGridOS base URL (`--legacy`), if any.
+    legacy: Option<String>,
+    /// The legacy emulator, with `--sandbox --legacy sandbox`.
+    legacy_demo: Option<LegacyDemoHandle>,
     upstream: String,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -51,9 +56,25 @@ impl Gateway {
         self.sandbox.as_ref()
     }
 
+    /// The legacy ECGridOS base URL in use (`--legacy`), if any.
+    pub fn legacy(&self) -> Option<&str> {
+        self.legacy.as_deref()
+    }
+
     /// The one line printed on start.
     pub fn banner(&self) -> String {
         let endpoints = "SOAP endpoints /v4.1/prod/ECGridOS.asmx and /v3.2/prod/ecgridos.asmx";
+        let legacy = match (&self.legacy, &self.legacy_demo) {
+            (Some(url), Some(_)) => {
+                format!("; legacy: embedded ECGridOS emulator at {url}; migration page /migration")
+            }
+            (Some(url), None) => format!("; legacy: {url}; migration page /migration"),
+            _ => String::new(),
+        };
+        self.banner_without_legacy(endpoints) + &legacy
+    }
+
+    fn banner_without_legacy(&self, endpoints: &str) -> String {
         match &self.sandbox {
             Some(_) => format!(
                 "ecgrid-gateway listening on {} ({endpoints}); upstream: embedded sandbox at {} (demo account: login {}, password {}, API key {})",
@@ -82,6 +103,9 @@ impl Gateway {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "gateway server ended with an error"),
             Err(e) => tracing::warn!(error = %e, "gateway server task failed"),
+        }
+        if let Some(demo) = self.legacy_demo.take() {
+            demo.shutdown();
         }
         if let Some(sandbox) = self.sandbox.take() {
             let report = sandbox.shutdown().await;
@@ -129,11 +153,17 @@ pub async fn start_with_clock(
     // store is shared.
     let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
     let rest = RestClient::new(&upstream, config.upstream_timeout, &config.upstream_ca)?;
-    let legacy_url = match &config.routing.legacy {
-        None => None,
-        Some(LegacyService::Url(url)) => Some(url.clone()),
+    let (legacy_url, legacy_demo) = match &config.routing.legacy {
+        None => (None, None),
+        Some(LegacyService::Url(url)) => (Some(url.clone()), None),
         Some(LegacyService::Sandbox) => {
-            return Err("the embedded legacy emulator (--legacy sandbox) is not built yet".into())
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| format!("cannot start the legacy emulator: {e}"))?;
+            let handle = legacy_demo::start(listener, SandboxConfig::default().accounts)
+                .await
+                .map_err(|e| format!("cannot start the legacy emulator: {e}"))?;
+            (Some(handle.base_url()), Some(handle))
         }
     };
     let legacy = legacy_url
@@ -175,6 +205,8 @@ pub async fn start_with_clock(
     Ok(Gateway {
         addr,
         sandbox,
+        legacy: legacy_url,
+        legacy_demo,
         upstream,
         stop: Some(stop),
         task,
