@@ -86,6 +86,7 @@ fn one(n: usize, token_len: usize) -> String {
                 expires_at: Some(now + time::Duration::hours(1)),
                 user_id: 1001,
                 created: now,
+                legacy_session_id: None,
             };
             store.insert(*id, session).await;
         }

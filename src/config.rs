@@ -5,6 +5,7 @@
 //! A bad value is a [`ConfigError`] that names the flag (or file key); the
 //! binary prints it and exits with code 2, as clap does for its own errors.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,6 +13,9 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
+
+use crate::routing::table::{check_route, closest_operation, is_real_operation, LegacyService};
+use crate::routing::{DefaultRoute, Route, RouteSettings, ShadowPrimary};
 
 /// Default `--listen`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -185,6 +189,23 @@ pub struct ServeArgs {
     /// Log format [default: text]
     #[arg(long, env = "ECGRID_GATEWAY_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Base URL of the legacy ECGridOS SOAP service for the legacy and shadow routes, e.g. https://os.ecgrid.io (`sandbox` with --sandbox: an embedded emulator)
+    #[arg(long, env = "ECGRID_GATEWAY_LEGACY", value_name = "URL")]
+    pub legacy: Option<String>,
+    /// Route of one operation: OP=rest, OP=legacy or OP=shadow (repeatable; env: comma-separated)
+    #[arg(
+        long = "route",
+        env = "ECGRID_GATEWAY_ROUTE",
+        value_delimiter = ',',
+        value_name = "OP=ROUTE"
+    )]
+    pub routes: Vec<String>,
+    /// What operations the gateway does not translate get: legacy or fault [default: legacy with --legacy, else fault]
+    #[arg(long, env = "ECGRID_GATEWAY_DEFAULT_ROUTE", value_name = "ROUTE")]
+    pub default_route: Option<String>,
+    /// Whose answer a shadowed call returns: legacy or rest [default: legacy]
+    #[arg(long, env = "ECGRID_GATEWAY_SHADOW_PRIMARY", value_name = "SIDE")]
+    pub shadow_primary: Option<String>,
     /// TOML file with any of the settings above (flags and env win)
     #[arg(long, env = "ECGRID_GATEWAY_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -224,6 +245,24 @@ struct FileConfig {
     shutdown_grace: Option<String>,
     #[serde(alias = "log-format")]
     log_format: Option<LogFormat>,
+    legacy: Option<String>,
+    /// `[routes]`: operation = "rest" | "legacy" | "shadow".
+    routes: Option<BTreeMap<String, String>>,
+    #[serde(alias = "default-route")]
+    default_route: Option<String>,
+    #[serde(alias = "shadow-primary")]
+    shadow_primary: Option<String>,
+    /// `[shadow]`: `ignore = { Operation = ["/path", …] }`.
+    shadow: Option<ShadowFile>,
+}
+
+/// The `[shadow]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShadowFile {
+    /// Element paths never counted as drift, per operation.
+    #[serde(default)]
+    ignore: BTreeMap<String, Vec<String>>,
 }
 
 /// Where the gateway sends its REST calls.
@@ -273,6 +312,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Log format.
     pub log_format: LogFormat,
+    /// Routes, the legacy service and shadow settings (`routing`).
+    pub routing: RouteSettings,
 }
 
 impl Default for Config {
@@ -293,6 +334,7 @@ impl Default for Config {
             body_min_rate: DEFAULT_BODY_MIN_RATE,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             log_format: LogFormat::Text,
+            routing: RouteSettings::default(),
         }
     }
 }
@@ -520,7 +562,115 @@ impl ServeArgs {
             .log_format
             .or(file.log_format)
             .unwrap_or(LogFormat::Text);
+        config.routing = self.routing(&file, path, sandbox)?;
         Ok(config)
+    }
+}
+
+impl ServeArgs {
+    /// `--legacy`, `--route`/`[routes]`, `--default-route`,
+    /// `--shadow-primary` and `[shadow] ignore`, checked.
+    fn routing(
+        &self,
+        file: &FileConfig,
+        path: &Path,
+        sandbox: bool,
+    ) -> Result<RouteSettings, ConfigError> {
+        let pick = |flag: &Option<String>, file_value: &Option<String>, name: &'static str| match (
+            flag, file_value,
+        ) {
+            (Some(v), _) => Some((v.clone(), Source::Flag(name))),
+            (None, Some(v)) => Some((v.clone(), Source::File(path, name))),
+            _ => None,
+        };
+        let mut settings = RouteSettings::default();
+        if let Some((v, src)) = pick(&self.legacy, &file.legacy, "legacy") {
+            settings.legacy = Some(if v.trim() == "sandbox" {
+                if !sandbox {
+                    return Err(bad(
+                        src,
+                        &v,
+                        "the embedded legacy emulator runs with --sandbox only; add --sandbox or give the legacy service's URL",
+                    ));
+                }
+                LegacyService::Sandbox
+            } else {
+                LegacyService::Url(parse_base_url(&v, src)?)
+            });
+        }
+        let legacy = settings.legacy.is_some();
+        // The file's routes first, then the flags' (which win per operation).
+        let mut routes: Vec<(String, String, Source<'_>)> = Vec::new();
+        for (op, route) in file.routes.iter().flatten() {
+            routes.push((op.clone(), route.clone(), Source::File(path, "routes")));
+        }
+        for given in &self.routes {
+            let Some((op, route)) = given.split_once('=') else {
+                return Err(bad(
+                    Source::Flag("route"),
+                    given,
+                    "expected OPERATION=ROUTE, e.g. ParcelDownload=legacy",
+                ));
+            };
+            routes.push((
+                op.trim().to_string(),
+                route.to_string(),
+                Source::Flag("route"),
+            ));
+        }
+        for (op, route_name, src) in routes {
+            let shown = format!("{op}={route_name}");
+            let route = Route::parse(&route_name)
+                .ok_or_else(|| bad(src, &shown, "the route must be rest, legacy or shadow"))?;
+            check_route(&op, route, legacy).map_err(|why| bad(src, &shown, &why))?;
+            settings.routes.insert(op, route);
+        }
+        settings.default_route = if legacy {
+            DefaultRoute::Legacy
+        } else {
+            DefaultRoute::Fault
+        };
+        if let Some((v, src)) = pick(&self.default_route, &file.default_route, "default-route") {
+            settings.default_route = match v.trim() {
+                "legacy" if legacy => DefaultRoute::Legacy,
+                "legacy" => {
+                    return Err(bad(
+                        src,
+                        &v,
+                        "routing untranslated operations to legacy needs --legacy URL",
+                    ))
+                }
+                "fault" => DefaultRoute::Fault,
+                _ => return Err(bad(src, &v, "expected legacy or fault")),
+            };
+        }
+        if let Some((v, src)) = pick(&self.shadow_primary, &file.shadow_primary, "shadow-primary") {
+            settings.shadow_primary = match v.trim() {
+                "legacy" => ShadowPrimary::Legacy,
+                "rest" => ShadowPrimary::Rest,
+                _ => return Err(bad(src, &v, "expected legacy or rest")),
+            };
+        }
+        for (op, paths) in file.shadow.iter().flat_map(|s| &s.ignore) {
+            let src = Source::File(path, "shadow.ignore");
+            if !is_real_operation(op) {
+                let hint = closest_operation(op)
+                    .map(|c| format!(" (closest real name: {c})"))
+                    .unwrap_or_default();
+                return Err(bad(src, op, &format!("not an ECGridOS operation{hint}")));
+            }
+            if let Some(p) = paths.iter().find(|p| !p.starts_with('/')) {
+                return Err(bad(
+                    src,
+                    p,
+                    &format!(
+                        "an ignored path of {op} is an element path from the Body, e.g. /{op}Response/{op}Result/LastLogin"
+                    ),
+                ));
+            }
+            settings.shadow_ignore.insert(op.clone(), paths.clone());
+        }
+        Ok(settings)
     }
 }
 

@@ -3,7 +3,7 @@
 //! [`crate::ops::OPERATIONS`].
 
 use crate::ops::{Availability, OPERATIONS};
-use crate::server::Endpoint;
+use crate::routing::Endpoint;
 use crate::soap::writer::escape_into;
 
 /// The coverage page of `endpoint`, linking the WSDL at `base_url`.

@@ -31,8 +31,11 @@
 pub mod config;
 pub mod coverage;
 pub mod domain;
+pub mod legacy;
+pub mod legacy_demo;
 pub mod ops;
 pub mod rest;
+pub mod routing;
 pub mod sandbox;
 pub mod schema;
 pub mod server;

@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway: legacy ECGridOS SOAP in, ECGrid REST v2 out.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the embedded ECGrid REST v2 sandbox on its own.
     Sandbox(SandboxCommand),
 }

@@ -17,52 +17,15 @@ use tracing::{field, Instrument};
 
 use crate::coverage;
 use crate::ops::{self, Availability, Context};
-use crate::soap::{
-    read_envelope, write_fault, write_response, Fault, Limits, ServiceNs, SoapVersion,
-};
+use crate::routing::router::Forward;
+use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
+use crate::soap::{read_envelope, write_fault, write_response, Fault, Limits, SoapVersion};
 use crate::telemetry;
 use crate::workers::Handler;
 use crate::wsdl;
 
 /// A request as the workers hand it over.
 type Request = http::Request<Incoming>;
-
-/// One of the two ECGridOS endpoint paths the gateway serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `/v4.1/prod/ECGridOS.asmx`, namespace `https://os.ecgrid.io/`.
-    V41,
-    /// `/v3.2/prod/ecgridos.asmx`, namespace `http://ecgridos.net/`.
-    V32,
-}
-
-impl Endpoint {
-    /// Both endpoints.
-    pub const ALL: [Endpoint; 2] = [Endpoint::V41, Endpoint::V32];
-
-    /// The canonical path.
-    pub const fn path(self) -> &'static str {
-        match self {
-            Endpoint::V41 => "/v4.1/prod/ECGridOS.asmx",
-            Endpoint::V32 => "/v3.2/prod/ecgridos.asmx",
-        }
-    }
-
-    /// The endpoint's service namespace.
-    pub const fn namespace(self) -> ServiceNs {
-        match self {
-            Endpoint::V41 => ServiceNs::V41,
-            Endpoint::V32 => ServiceNs::V32,
-        }
-    }
-
-    /// The endpoint at `path` (case-insensitive).
-    pub fn from_path(path: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|e| e.path().eq_ignore_ascii_case(path))
-    }
-}
 
 /// Everything a request handler needs.
 pub struct AppState {
@@ -76,6 +39,8 @@ pub struct AppState {
     pub body_deadline: BodyDeadline,
     /// Envelope reader limits.
     pub limits: Limits,
+    /// Which side answers each operation (`routing`).
+    pub router: Router,
 }
 
 /// The gateway's request handler for one worker: `/healthz`, and every
@@ -86,8 +51,12 @@ pub struct AppState {
 pub fn handler(state: AppState) -> Handler {
     let state = Arc::new(state);
     Arc::new(move |request: Request| {
-        if request.uri().path() == "/healthz" {
-            return Box::pin(std::future::ready(health(request.method())));
+        match request.uri().path() {
+            "/healthz" => return Box::pin(std::future::ready(health(request.method()))),
+            "/migration" | "/migration.json" => {
+                return Box::pin(std::future::ready(migration(&state, &request)))
+            }
+            _ => {}
         }
         Box::pin(handle(state.clone(), request))
     })
@@ -101,6 +70,31 @@ fn health(method: &Method) -> Response {
         (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response()
+    }
+}
+
+/// `GET /migration` (HTML) and `/migration.json`: what migration mode has
+/// seen (`routing::page`).
+fn migration(state: &AppState, request: &Request) -> Response {
+    if *request.method() != Method::GET && *request.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    if request.uri().path() == "/migration.json" {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            routing::page::json(&state.router),
+        )
+            .into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            routing::page::html(&state.router),
         )
             .into_response()
     }
@@ -121,7 +115,9 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
     );
     // The clock is read only for the line that reports it.
     let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
-    let mut response = route(state, request).instrument(span.clone()).await;
+    let mut response = route(state, request, &request_id)
+        .instrument(span.clone())
+        .await;
     if let Some(started) = started {
         let status = response.status().as_u16();
         span.in_scope(|| {
@@ -138,7 +134,7 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
     response
 }
 
-async fn route(state: Arc<AppState>, request: Request) -> Response {
+async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Response {
     if let Err(fault) = check_host(&request) {
         return fault_response(SoapVersion::V11, &fault);
     }
@@ -153,13 +149,13 @@ async fn route(state: Arc<AppState>, request: Request) -> Response {
         return fault_response(SoapVersion::V11, &fault);
     };
     match *request.method() {
-        Method::POST => soap_post(state, endpoint, request).await,
+        Method::POST => soap_post(state, endpoint, request, request_id).await,
         Method::GET | Method::HEAD => {
             let wants_wsdl = request
                 .uri()
                 .query()
                 .is_some_and(|q| q.split('&').any(|p| p.eq_ignore_ascii_case("wsdl")));
-            let base = base_url(&state, request.headers());
+            let base = base_url(state.public_url.as_deref(), request.headers());
             if wants_wsdl {
                 (
                     [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
@@ -189,7 +185,12 @@ async fn route(state: Arc<AppState>, request: Request) -> Response {
     }
 }
 
-async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -> Response {
+async fn soap_post(
+    state: Arc<AppState>,
+    endpoint: Endpoint,
+    request: Request,
+    request_id: &str,
+) -> Response {
     let version = match content_type_version(request.headers()) {
         Ok(v) => v,
         Err(fault) => return fault_response(SoapVersion::V11, &fault),
@@ -198,11 +199,47 @@ async fn soap_post(state: Arc<AppState>, endpoint: Endpoint, request: Request) -
     if let Err(fault) = check_content_length(request.headers(), state.max_body) {
         return fault_response(version, &fault);
     }
-    let body = match read_body(request.into_body(), state.max_body, state.body_deadline).await {
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body, state.max_body, state.body_deadline).await {
         Ok(body) => body,
         Err(fault) => return fault_response(version, &fault),
     };
-    let envelope = match read_envelope(&body, Some(version), &state.limits) {
+    let (sniffed, shadowed) = match state.router.choose(&body) {
+        RouterChoice::Rest => return rest_answer(&state, endpoint, version, &body).await,
+        RouterChoice::Legacy(sniffed) => (sniffed, false),
+        RouterChoice::Shadow(sniffed) => (sniffed, true),
+    };
+    tracing::Span::current().record("op", sniffed.operation.as_str());
+    let call = Forward {
+        version,
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string(),
+        headers: parts.headers,
+        body: body.clone(),
+        sniffed,
+        request_id: request_id.to_string(),
+    };
+    if shadowed {
+        let on_rest = state.clone();
+        let rest = Box::pin(async move { rest_answer(&on_rest, endpoint, version, &body).await });
+        state.router.shadow(call, rest).await
+    } else {
+        state.router.legacy(call).await
+    }
+}
+
+/// The REST translation's answer to an envelope (every fault of an
+/// envelope the reader refuses, and the "not supported" one, included).
+async fn rest_answer(
+    state: &AppState,
+    endpoint: Endpoint,
+    version: SoapVersion,
+    body: &[u8],
+) -> Response {
+    let envelope = match read_envelope(body, Some(version), &state.limits) {
         Ok(envelope) => envelope,
         Err(fault) => {
             tracing::info!(fault = %fault.message, "request refused");
@@ -391,34 +428,6 @@ fn fault_response(version: SoapVersion, fault: &Fault) -> Response {
         .into_response()
 }
 
-/// The base URL clients reach the gateway at: `--public-url`, else the
-/// request's `Host` (with `X-Forwarded-Proto` when a proxy set it).
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.public_url {
-        return url.to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| is_plausible_host(h))
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
-/// A Host header is echoed into the WSDL, so only host[:port] characters pass.
-fn is_plausible_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 255
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-}
-
 /// The request's `X-Request-Id` when it is a short token, else a new one.
 fn request_id(headers: &HeaderMap) -> String {
     headers
@@ -473,19 +482,6 @@ fn new_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoint_paths_are_case_insensitive() {
-        assert_eq!(
-            Endpoint::from_path("/V4.1/PROD/ecgridos.ASMX"),
-            Some(Endpoint::V41)
-        );
-        assert_eq!(
-            Endpoint::from_path("/v3.2/prod/ECGridOS.asmx"),
-            Some(Endpoint::V32)
-        );
-        assert_eq!(Endpoint::from_path("/v4.1/prod/other.asmx"), None);
-    }
 
     #[test]
     fn content_types() {

@@ -107,6 +107,10 @@ pub struct Session {
     pub user_id: i32,
     /// When `Login` created the session.
     pub created: OffsetDateTime,
+    /// The paired legacy ECGridOS SessionID (with `--legacy`, when the
+    /// legacy service accepted the login): what legacy-routed requests
+    /// carry in place of the gateway's SessionID.
+    pub legacy_session_id: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Session {
@@ -116,6 +120,10 @@ impl fmt::Debug for Session {
             .field("expires_at", &self.expires_at)
             .field("user_id", &self.user_id)
             .field("created", &self.created)
+            .field(
+                "legacy_session_id",
+                &self.legacy_session_id.as_deref().map(redact_text),
+            )
             .finish()
     }
 }
@@ -230,7 +238,9 @@ mod tests {
             expires_at: None,
             user_id: 1,
             created: OffsetDateTime::now_utc(),
+            legacy_session_id: Some("LEGACY-SESSION".into()),
         };
+        assert!(!format!("{session:?}").contains("LEGACY-SESSION"));
         let ids: Vec<_> = (0..3).map(|_| SessionId::generate().unwrap()).collect();
         for id in &ids {
             store.insert(*id, session.clone()).await;
@@ -255,6 +265,7 @@ mod tests {
             expires_at: None,
             user_id: 1,
             created: OffsetDateTime::now_utc(),
+            legacy_session_id: None,
         };
         let first: Vec<_> = (0..1000).map(|_| SessionId::generate().unwrap()).collect();
         for id in &first {

@@ -9,8 +9,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, Upstream};
+use crate::legacy::LegacyClient;
+use crate::legacy_demo::{self, LegacyDemoHandle};
 use crate::ops::{Clock, Context};
 use crate::rest::RestClient;
+use crate::routing::stats::MigrationStats;
+use crate::routing::table::LegacyService;
+use crate::routing::{RouteTable, Router};
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::server::{handler, AppState, BodyDeadline};
 use crate::session::SessionStore;
@@ -21,6 +26,10 @@ use crate::workers::{self, WorkerPool, WorkerSettings};
 pub struct Gateway {
     addr: SocketAddr,
     sandbox: Option<SandboxHandle>,
+    /// The legacy ECGridOS base URL (`--legacy`), if any.
+    legacy: Option<String>,
+    /// The legacy emulator, with `--sandbox --legacy sandbox`.
+    legacy_demo: Option<LegacyDemoHandle>,
     upstream: String,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -47,9 +56,25 @@ impl Gateway {
         self.sandbox.as_ref()
     }
 
+    /// The legacy ECGridOS base URL in use (`--legacy`), if any.
+    pub fn legacy(&self) -> Option<&str> {
+        self.legacy.as_deref()
+    }
+
     /// The one line printed on start.
     pub fn banner(&self) -> String {
         let endpoints = "SOAP endpoints /v4.1/prod/ECGridOS.asmx and /v3.2/prod/ecgridos.asmx";
+        let legacy = match (&self.legacy, &self.legacy_demo) {
+            (Some(url), Some(_)) => {
+                format!("; legacy: embedded ECGridOS emulator at {url}; migration page /migration")
+            }
+            (Some(url), None) => format!("; legacy: {url}; migration page /migration"),
+            _ => String::new(),
+        };
+        self.banner_without_legacy(endpoints) + &legacy
+    }
+
+    fn banner_without_legacy(&self, endpoints: &str) -> String {
         match &self.sandbox {
             Some(_) => format!(
                 "ecgrid-gateway listening on {} ({endpoints}); upstream: embedded sandbox at {} (accounts: {}; demo and partner are interconnected)",
@@ -76,6 +101,9 @@ impl Gateway {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "gateway server ended with an error"),
             Err(e) => tracing::warn!(error = %e, "gateway server task failed"),
+        }
+        if let Some(demo) = self.legacy_demo.take() {
+            demo.shutdown();
         }
         if let Some(sandbox) = self.sandbox.take() {
             let report = sandbox.shutdown().await;
@@ -124,14 +152,35 @@ pub async fn start_with_clock(
     // store is shared.
     let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
     let rest = RestClient::new(&upstream, config.upstream_timeout, &config.upstream_ca)?;
+    let (legacy_url, legacy_demo) = match &config.routing.legacy {
+        None => (None, None),
+        Some(LegacyService::Url(url)) => (Some(url.clone()), None),
+        Some(LegacyService::Sandbox) => {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| format!("cannot start the legacy emulator: {e}"))?;
+            let handle = legacy_demo::start(listener, SandboxConfig::default().accounts)
+                .await
+                .map_err(|e| format!("cannot start the legacy emulator: {e}"))?;
+            (Some(handle.base_url()), Some(handle))
+        }
+    };
+    let legacy = legacy_url
+        .as_deref()
+        .map(|url| LegacyClient::new(url, config.upstream_timeout, &config.upstream_ca))
+        .transpose()?;
+    let table = Arc::new(RouteTable::new(&config.routing));
+    let stats = Arc::new(MigrationStats::new());
     let mut handlers = Vec::with_capacity(config.workers);
     for _ in 0..config.workers {
+        let legacy = legacy.as_ref().map(LegacyClient::with_own_pool);
         handlers.push(handler(AppState {
             ctx: Context {
                 rest: rest.with_own_pool(),
                 sessions: sessions.clone(),
                 clock,
                 call_deadline: config.upstream_timeout,
+                legacy: legacy.clone(),
             },
             public_url: config.public_url.as_deref().map(Arc::from),
             max_body: config.max_body,
@@ -140,6 +189,13 @@ pub async fn start_with_clock(
                 min_rate: config.body_min_rate,
             },
             limits: Limits::default(),
+            router: Router::new(
+                table.clone(),
+                &config.routing,
+                legacy,
+                stats.clone(),
+                sessions.clone(),
+            ),
         }));
     }
     let settings = WorkerSettings {
@@ -154,6 +210,8 @@ pub async fn start_with_clock(
     Ok(Gateway {
         addr,
         sandbox,
+        legacy: legacy_url,
+        legacy_demo,
         upstream,
         stop: Some(stop),
         task,

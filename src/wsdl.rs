@@ -8,7 +8,7 @@
 //! Their addresses are written for the default listen address and rewritten
 //! here to the base URL the client reached the gateway at.
 
-use crate::server::Endpoint;
+use crate::routing::Endpoint;
 
 /// The base URL the checked-in WSDL files carry in their addresses.
 pub const FILE_BASE_URL: &str = "http://127.0.0.1:8080";

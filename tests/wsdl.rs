@@ -11,7 +11,7 @@ mod wsdl_gen;
 use std::path::PathBuf;
 
 use ecgrid_gateway::ops::{Availability, OPERATIONS};
-use ecgrid_gateway::server::Endpoint;
+use ecgrid_gateway::routing::Endpoint;
 use wsdl_gen::{Element, Op, Original};
 
 /// One served WSDL and where it comes from.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::legacy::LegacyClient;
 use crate::rest::{Auth, RestClient, RestError};
 use crate::session::{redact_text, Session, SessionId, SessionStore};
 use crate::soap::Fault;
@@ -29,6 +30,9 @@ pub struct Context {
     /// every upstream call it makes, token refreshes and retries included,
     /// fits in this one budget ([`Context::within_deadline`]).
     pub call_deadline: Duration,
+    /// The legacy ECGridOS service (`--legacy`), which `Login` and `Logout`
+    /// also call so one session works on both sides.
+    pub legacy: Option<LegacyClient>,
 }
 
 /// Who a SessionID parameter stands for ([`Context::caller`]).
@@ -146,6 +150,13 @@ impl Context {
                     }
                 })
             }
+            // Logged in while the REST side was unreachable (`--legacy`):
+            // only legacy-routed operations can run on this session.
+            Caller::Session(_, session) if session.token.is_empty() => Err(Fault::server(format!(
+                "this session has no REST credential: the REST upstream {} could not be \
+                 reached at Login; call Login again",
+                self.rest.base()
+            ))),
             Caller::Session(id, mut session) => {
                 if expires_soon(&session, self.now()) {
                     session = self.refresh(id, &session).await?;
@@ -183,6 +194,7 @@ impl Context {
                     expires_at: fresh.expires_at,
                     user_id: fresh.user_id.unwrap_or(session.user_id),
                     created: session.created,
+                    legacy_session_id: session.legacy_session_id.clone(),
                 };
                 self.sessions.insert(id, renewed.clone()).await;
                 Ok(renewed)

@@ -5,7 +5,15 @@
 //! the name, and the documented `Sender*` fields, which are ignored. The
 //! answer is a new SessionID (uppercase GUID) that the gateway maps to the
 //! REST bearer token. The password is never stored.
+//!
+//! With `--legacy`, the legacy service's `Login` runs at the same time and
+//! the session holds both credentials. When one side refuses the login the
+//! fault says which and why (and the side that accepted is logged out
+//! again); when one side cannot be reached, the session works on the other
+//! side only.
 
+use crate::legacy::session_calls::{self, SessionCallError};
+use crate::rest::{Auth, RestError};
 use crate::session::{Session, SessionId};
 use crate::soap::writer::{WriteBody, XmlWriter};
 use crate::soap::{Fault, Params};
@@ -51,17 +59,66 @@ impl Operation for Login {
     }
 
     async fn call(self, ctx: &Context) -> Result<LoginResponse, Fault> {
-        let token = ctx
-            .rest
-            .login(&self.login, &self.password)
-            .await
-            .map_err(|err| {
-                if err.is_unauthorized() {
-                    Fault::authentication("login failed: the login name or password is not valid")
-                } else {
-                    err.into_fault()
-                }
-            })?;
+        let rest_login = ctx.rest.login(&self.login, &self.password);
+        let (rest, legacy) = match &ctx.legacy {
+            None => (rest_login.await, None),
+            Some(client) => {
+                let legacy_login = session_calls::login(client, &self.login, &self.password);
+                let (rest, legacy) = tokio::join!(rest_login, legacy_login);
+                (rest, Some((client, legacy)))
+            }
+        };
+        let (token, expires_at, user_id, legacy_session_id) = match (rest, legacy) {
+            (Ok(token), None) => (token.token, token.expires_at, token.user_id, None),
+            (Err(err), None) => return Err(rest_refusal(err)),
+            (Ok(token), Some((_, Ok(legacy_id)))) => (
+                token.token,
+                token.expires_at,
+                token.user_id,
+                Some(legacy_id),
+            ),
+            // One side refused the credentials: no session, and the side
+            // that accepted them is logged out again.
+            (Ok(token), Some((client, Err(SessionCallError::Refused(why))))) => {
+                let rest = ctx.rest.clone();
+                let auth = Auth::Bearer(token.token.into());
+                tokio::spawn(async move { rest.logout(&auth).await });
+                return Err(Fault::authentication(format!(
+                    "login failed on the legacy ECGridOS service at {}: {why} (the REST side \
+                     accepted the login)",
+                    client.base()
+                )));
+            }
+            (Err(err), Some((client, Ok(legacy_id)))) if err.is_unauthorized() => {
+                let client = client.clone();
+                tokio::spawn(async move { session_calls::logout(&client, &legacy_id).await });
+                return Err(Fault::authentication(format!(
+                    "login failed on the REST side ({}): the login name or password is not \
+                     valid (the legacy ECGridOS service accepted the login)",
+                    ctx.rest.base()
+                )));
+            }
+            // One side unreachable: the session works on the other.
+            (Ok(token), Some((client, Err(why)))) => {
+                tracing::warn!(legacy = client.base(), reason = %why, "legacy login failed; the session works on REST-routed operations only");
+                (token.token, token.expires_at, token.user_id, None)
+            }
+            (Err(err), Some((_, Ok(legacy_id)))) => {
+                tracing::warn!(reason = %err.into_fault().message, "REST login failed; the session works on legacy-routed operations only");
+                (String::new(), None, None, Some(legacy_id))
+            }
+            (Err(err), Some((client, Err(why)))) => {
+                let rest = rest_refusal(err);
+                return Err(Fault {
+                    message: format!(
+                        "login failed on both sides: REST: {}; legacy ECGridOS service at {}: {why}",
+                        rest.message,
+                        client.base()
+                    ),
+                    ..rest
+                });
+            }
+        };
         let session_id = SessionId::generate().map_err(|e| {
             Fault::server(format!(
                 "cannot draw a SessionID from the OS random source: {e}"
@@ -71,15 +128,25 @@ impl Operation for Login {
             .insert(
                 session_id,
                 Session {
-                    token: token.token.into(),
-                    expires_at: token.expires_at,
-                    user_id: token.user_id.unwrap_or_default(),
+                    token: token.into(),
+                    expires_at,
+                    user_id: user_id.unwrap_or_default(),
                     created: ctx.now(),
+                    legacy_session_id: legacy_session_id.map(Into::into),
                 },
             )
             .await;
         tracing::info!(session = %session_id.redacted(), "session created");
         Ok(LoginResponse { session_id })
+    }
+}
+
+/// The fault for a REST login that failed.
+fn rest_refusal(err: RestError) -> Fault {
+    if err.is_unauthorized() {
+        Fault::authentication("login failed: the login name or password is not valid")
+    } else {
+        err.into_fault()
     }
 }
 

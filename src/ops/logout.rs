@@ -4,7 +4,12 @@
 //! when there was nothing to end (a SessionID the gateway no longer knows
 //! and the upstream does not accept). Clients call Logout in `finally`
 //! blocks, so an already-gone session is not a fault.
+//!
+//! A session paired with a legacy one (`--legacy`) is ended on both sides
+//! at once; a legacy logout that fails is logged, not a fault (the legacy
+//! session then expires on its own).
 
+use crate::legacy::session_calls;
 use crate::rest::Auth;
 use crate::soap::writer::{WriteBody, XmlWriter};
 use crate::soap::{ErrorCode, Fault, Params};
@@ -36,21 +41,44 @@ impl Operation for Logout {
         // One lookup: the session (if it is one) is both the caller and
         // what is ended afterwards.
         let caller = ctx.caller(session_id.unwrap_or_default()).await;
-        let gateway_session = caller
-            .as_ref()
-            .ok()
-            .and_then(Caller::session)
-            .map(|(id, _)| id);
-        let result = match caller {
-            Ok(caller) => {
-                ctx.call_as_caller(
-                    caller,
-                    |auth: Auth| async move { ctx.rest.logout(&auth).await },
-                )
-                .await
+        let gateway_session =
+            caller
+                .as_ref()
+                .ok()
+                .and_then(Caller::session)
+                .map(|(id, session)| {
+                    (
+                        id,
+                        session.token.is_empty(),
+                        session.legacy_session_id.clone(),
+                    )
+                });
+        let legacy_logout = async {
+            if let (Some(client), Some(legacy_id)) = (
+                &ctx.legacy,
+                gateway_session.as_ref().and_then(|s| s.2.as_deref()),
+            ) {
+                if let Err(why) = session_calls::logout(client, legacy_id).await {
+                    tracing::info!(legacy = client.base(), reason = %why, "legacy logout failed; the legacy session will expire on its own");
+                }
             }
-            Err(fault) => Err(fault),
         };
+        let rest_logout = async {
+            match caller {
+                // A session the REST side never accepted has nothing to end there.
+                Ok(_) if gateway_session.as_ref().is_some_and(|s| s.1) => Ok(()),
+                Ok(caller) => {
+                    ctx.call_as_caller(
+                        caller,
+                        |auth: Auth| async move { ctx.rest.logout(&auth).await },
+                    )
+                    .await
+                }
+                Err(fault) => Err(fault),
+            }
+        };
+        let (result, ()) = tokio::join!(rest_logout, legacy_logout);
+        let gateway_session = gateway_session.map(|(id, _, _)| id);
         if let Some(id) = gateway_session {
             ctx.sessions.remove(id).await;
             tracing::info!(session = %id.redacted(), "session ended");

@@ -43,13 +43,14 @@ class GatewayProcess:
         return self.base_url + PATH_V32
 
     @classmethod
-    def start(cls, log_path: Path) -> "GatewayProcess":
-        """Start the gateway; fail clearly when the binary is missing or silent."""
+    def start(cls, log_path: Path, extra_args: list[str] | None = None) -> "GatewayProcess":
+        """Start the gateway (with ``extra_args`` after the defaults); fail
+        clearly when the binary is missing or silent."""
         if not BINARY.is_file():
             raise RuntimeError(f"{BINARY} is missing: run `cargo build` first (tests/run.sh does)")
         log = open(log_path, "wb")
         process = subprocess.Popen(
-            [str(BINARY), "serve", "--sandbox", "--allow-http-callbacks", "--listen", "127.0.0.1:0"],
+            [str(BINARY), "serve", "--sandbox", "--allow-http-callbacks", "--listen", "127.0.0.1:0", *(extra_args or [])],
             stdout=subprocess.PIPE,
             stderr=log,
             env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod binary;
+pub mod fake_legacy;
 pub mod gateway;
 pub mod guide;
 pub mod logs;
