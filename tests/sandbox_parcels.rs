@@ -590,3 +590,45 @@ async fn directory_reads_answer_from_the_seeded_accounts() {
         (200, json!("Partner Network"))
     );
 }
+
+#[tokio::test]
+async fn the_upload_limit_admits_a_64_mib_file_and_refuses_more_than_90_mib_of_body() {
+    let demo = Api::start(test_config()).await;
+    let client = reqwest::Client::new();
+    let send = |body: Vec<u8>| {
+        let req = client
+            .post(format!("{}/v2/parcels/upload", demo.base))
+            .header("X-API-Key", "demo-api-key")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send();
+        async move {
+            tokio::time::timeout(Duration::from_secs(120), req)
+                .await
+                .expect("upload answered in time")
+        }
+    };
+    let file = vec![b'A'; 64 << 20];
+    let body = serde_json::to_vec(
+        &json!({"fileName": "64mib.txt", "content": b64(&file), "ecGridIdTo": PARTNER}),
+    )
+    .unwrap();
+    assert!(body.len() > 85 << 20);
+    drop(file);
+    let r = send(body).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+    // 91 MiB of body: refused before it is parsed (the answer may race the
+    // rest of the body; a reset connection is a refusal too).
+    let mut body = br#"{"fileName":"x","content":""#.to_vec();
+    body.resize(91 << 20, b'A');
+    body.extend_from_slice(br#""}"#);
+    match send(body).await {
+        Ok(r) => {
+            assert_eq!(r.status(), 413);
+            let v: Value = r.json().await.unwrap();
+            assert!(v["message"].as_str().unwrap().contains("90 MiB"), "{v}");
+        }
+        Err(e) => assert!(e.is_request() || e.is_body(), "unexpected error: {e}"),
+    }
+}
