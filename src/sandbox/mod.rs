@@ -41,6 +41,7 @@ mod parcels;
 mod routes;
 mod state;
 mod store;
+mod upload_body;
 mod upload_route;
 pub mod url_rule;
 
