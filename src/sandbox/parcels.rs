@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use time::OffsetDateTime;
@@ -36,13 +36,14 @@ fn side_of(s: &Shared, ecgrid_id: i32, mailbox_id: i32, network_id: i32) -> Side
     }
 }
 
-/// `POST /v2/parcels/upload`.
+/// `POST /v2/parcels/upload` (the caller is authenticated before the body
+/// is read and decoded).
 pub(crate) async fn upload(
     State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: UploadBody,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let c = s.authenticate(&headers)?;
+    let c = s.authenticate(req.headers())?;
+    let body = UploadBody::from_request(req, &()).await?;
     let f = body.fields;
     scope(&f, &c, &s.directory)?;
     let file_name = f.req_str("fileName")?;
