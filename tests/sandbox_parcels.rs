@@ -209,6 +209,33 @@ async fn two_parties_exchange_an_x12_850_with_history_and_callbacks() {
 }
 
 #[tokio::test]
+async fn an_edifact_interchange_is_routed_by_its_unb_recipient() {
+    let demo = Api::start(test_config()).await;
+    let partner = demo.with_key(PARTNER_API_KEY);
+    let file = "UNA:+.? 'UNB+UNOA:3+ECGRIDDEMO:ZZ+ECGRIDPARTNER:ZZ+260507:1030+REF42'UNH+1+ORDERS:D:96A:UN'UNT+2+1'UNZ+1+REF42'";
+    let (s, v) = upload(
+        &demo,
+        json!({"fileName": "orders.edi", "content": b64(file.as_bytes())}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let p = &pending(&partner).await[0];
+    assert_eq!(p["standard"], "EDIFACT");
+    let ic = partner
+        .ok(
+            "/v2/interchanges/inbox-list",
+            json!({"interchangeControlId": "REF42"}),
+        )
+        .await;
+    assert_eq!(ic["totalRecords"], 1, "{ic}");
+    assert_eq!(ic["interchanges"][0]["documentType"], "ORDERS");
+    let d = partner
+        .ok("/v2/parcels/download", json!({"id": p["parcelId"]}))
+        .await;
+    assert_eq!(unb64(&d["content"]), file.as_bytes());
+}
+
+#[tokio::test]
 async fn reset_and_no_update_downloads() {
     let demo = Api::start(test_config()).await;
     let partner = demo.with_key(PARTNER_API_KEY);
@@ -308,6 +335,21 @@ async fn a_party_sees_only_its_own_parcels() {
         .post("/v2/parcels/outbox-list", json!({"mailboxId": 999}))
         .await;
     assert_eq!(s, 404, "{v}");
+    let ic = partner.ok("/v2/interchanges/inbox-list", json!({})).await["interchanges"][0]
+        ["interchangeId"]
+        .as_i64()
+        .unwrap();
+    let third = demo.with_key("nobody-key");
+    let (s, _) = get(&third, &format!("/v2/interchanges/{ic}")).await;
+    assert_eq!(s, 401, "an unknown key");
+    let (s, v) = get(&demo, "/v2/interchanges/99999999").await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = upload(&third, json!({"fileName": "x", "content": "!!"})).await;
+    assert_eq!(
+        (s, v["errorCode"].clone()),
+        (401, json!("InvalidAPIKey")),
+        "auth comes before the body: {v}"
+    );
     let (s, v) = get(&demo, "/v2/parcels/abc").await;
     assert_eq!(s, 400, "{v}");
     let (s, v) = demo
@@ -589,4 +631,46 @@ async fn directory_reads_answer_from_the_seeded_accounts() {
         (s, v["data"]["name"].clone()),
         (200, json!("Partner Network"))
     );
+}
+
+#[tokio::test]
+async fn the_upload_limit_admits_a_64_mib_file_and_refuses_more_than_90_mib_of_body() {
+    let demo = Api::start(test_config()).await;
+    let client = reqwest::Client::new();
+    let send = |body: Vec<u8>| {
+        let req = client
+            .post(format!("{}/v2/parcels/upload", demo.base))
+            .header("X-API-Key", "demo-api-key")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send();
+        async move {
+            tokio::time::timeout(Duration::from_secs(120), req)
+                .await
+                .expect("upload answered in time")
+        }
+    };
+    let file = vec![b'A'; 64 << 20];
+    let body = serde_json::to_vec(
+        &json!({"fileName": "64mib.txt", "content": b64(&file), "ecGridIdTo": PARTNER}),
+    )
+    .unwrap();
+    assert!(body.len() > 85 << 20);
+    drop(file);
+    let r = send(body).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+    // 91 MiB of body: refused before it is parsed (the answer may race the
+    // rest of the body; a reset connection is a refusal too).
+    let mut body = br#"{"fileName":"x","content":""#.to_vec();
+    body.resize(91 << 20, b'A');
+    body.extend_from_slice(br#""}"#);
+    match send(body).await {
+        Ok(r) => {
+            assert_eq!(r.status(), 413);
+            let v: Value = r.json().await.unwrap();
+            assert!(v["message"].as_str().unwrap().contains("90 MiB"), "{v}");
+        }
+        Err(e) => assert!(e.is_request() || e.is_body(), "unexpected error: {e}"),
+    }
 }

@@ -69,6 +69,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "AccessDenied", message)
     }
 
+    /// 413 with errorCode `InvalidParameter`: the body is over the limit.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "InvalidParameter",
+            "request body is over this endpoint's limit (90 MiB for POST /v2/parcels/upload, 1 MiB elsewhere)",
+        )
+    }
+
     /// 404 `ObjectNotFound`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "ObjectNotFound", message)
@@ -178,6 +187,11 @@ impl Fields {
                 "request body is not valid JSON: {e}"
             ))),
         }
+    }
+
+    /// Fields from an already parsed JSON object.
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Fields { map }
     }
 
     /// Reads `a=1&b=x` query parameters as string fields.
@@ -322,7 +336,8 @@ impl Fields {
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
+/// What kind of JSON value `v` is, for messages ("a string", "an array").
+pub fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -342,19 +357,22 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            let mut e = ApiError::invalid_parameter(format!(
-                "could not read request body: {}",
-                r.body_text()
-            ));
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                e.status = StatusCode::PAYLOAD_TOO_LARGE;
-                e.message = "request body is over this endpoint's limit (90 MiB for POST /v2/parcels/upload, 1 MiB elsewhere)".into();
-            }
-            e
-        })?;
+        let bytes = read_body(req, state).await?;
         Fields::parse(&bytes).map(JsonFields)
     }
+}
+
+/// Reads a request body within the route's limit; a rejection is answered
+/// in the envelope (413 names the limits).
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|r| {
+        let mut e =
+            ApiError::invalid_parameter(format!("could not read request body: {}", r.body_text()));
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            e = ApiError::payload_too_large();
+        }
+        e
+    })
 }
 
 /// Validated paging: `pageNo` ≥ 1 (default 1), `recordsPerPage` 1..=500

@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod accounts_file;
 mod auth;
 mod callbacks;
 pub mod cli;
@@ -30,17 +31,20 @@ mod delivery;
 mod directory;
 mod directory_reads;
 mod edi_route;
+mod edifact_header;
 pub mod envelope;
 mod interchanges;
 mod parcel_access;
 mod parcel_events;
 mod parcel_json;
 mod parcel_lists;
+mod parcel_status;
 mod parcel_store;
 mod parcels;
 mod routes;
 mod state;
 mod store;
+mod upload_body;
 mod upload_route;
 pub mod url_rule;
 
@@ -53,9 +57,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use accounts::{
-    load_accounts, parties_summary, validate_accounts, Account, DEMO_API_KEY, DEMO_ECGRID_ID,
-    DEMO_LOGIN, DEMO_PASSWORD, PARTNER_API_KEY, PARTNER_ECGRID_ID, PARTNER_LOGIN, PARTNER_PASSWORD,
+    parties_summary, Account, DEMO_API_KEY, DEMO_ECGRID_ID, DEMO_LOGIN, DEMO_PASSWORD,
+    PARTNER_API_KEY, PARTNER_ECGRID_ID, PARTNER_LOGIN, PARTNER_PASSWORD,
 };
+pub use accounts_file::{load_accounts, validate_accounts};
 pub use cli::SandboxCommand;
 pub use delivery::backoff_delay;
 

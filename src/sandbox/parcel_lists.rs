@@ -13,7 +13,8 @@ use time::OffsetDateTime;
 use super::envelope::{ok, ApiError, Fields, JsonFields, Page};
 use super::parcel_access::{ecgrid_from, ecgrid_to, scope};
 use super::parcel_json::parcel_json;
-use super::parcel_store::{parse_status, status, Parcel, Way, PARCEL_STATUS_NAMES};
+use super::parcel_status::{parse_status, status, PARCEL_STATUS_NAMES};
+use super::parcel_store::{Parcel, Way};
 use super::state::{lock, Shared};
 
 /// Default `recordsPerPage` of parcel lists (the reference's).

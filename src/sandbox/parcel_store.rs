@@ -15,6 +15,7 @@ use bytes::Bytes;
 use time::OffsetDateTime;
 
 use super::edi_route::InterchangeHeader;
+use super::parcel_status::status;
 
 /// Most parcel records kept (two per upload).
 pub(crate) const MAX_PARCEL_RECORDS: usize = 100_000;
@@ -22,78 +23,6 @@ pub(crate) const MAX_PARCEL_RECORDS: usize = 100_000;
 pub(crate) const FIRST_PARCEL_ID: i64 = 5_550_001;
 /// First interchange id.
 pub(crate) const FIRST_INTERCHANGE_ID: i64 = 9_870_001;
-
-/// Parcel status names the sandbox writes (appendix/enums.md).
-pub(crate) mod status {
-    /// Outbound: upload accepted.
-    pub const OUTBOX_PENDING: &str = "outboxPending";
-    /// Outbound: delivered into the recipient's inbox.
-    pub const OUTBOX_SENT: &str = "outboxSent";
-    /// Outbound: the recipient confirmed.
-    pub const OUTBOX_ACKNOWLEDGED: &str = "outboxAcknowledged";
-    /// Inbound: ready for download.
-    pub const INBOX_READY: &str = "InBoxReady";
-    /// Inbound: confirmed.
-    pub const INBOX_TRANSFERRED: &str = "InBoxTransferred";
-    /// Inbound: content evicted.
-    pub const INBOX_ARCHIVED: &str = "InBoxArchived";
-}
-
-/// Every ParcelStatus name a `status` filter accepts (appendix/enums.md,
-/// then the WSDL's names not already listed).
-pub(crate) const PARCEL_STATUS_NAMES: &[&str] = &[
-    "InBoxReady",
-    "InBoxTransferred",
-    "InBoxArchived",
-    "as2Receive",
-    "as2Sent",
-    "ftpReceived",
-    "ftpSent",
-    "outboxPending",
-    "outboxSent",
-    "outboxAcknowledged",
-    "outboxRetry",
-    "outboxFailed",
-    "outboxDeliveryError",
-    "outboxTransferred",
-    "Cancelled",
-    "VaultReady",
-    "x1256Pending",
-    "as2MDNSent",
-    "as2MDNPending",
-    "as2MDNRejected",
-    "as2MDNConfirmed",
-    "as2SendFailed",
-    "gisbReceived",
-    "gisbSent",
-    "gisbSendFailed",
-    "cxmlReceived",
-    "cxmlSent",
-    "cxmlSendFailed",
-    "x400Received",
-    "smtpReceived",
-    "oftpReceived",
-    "oftpSendFailed",
-    "oftpSent",
-    "oftpAborted",
-    "ftpSendFailed",
-    "as4Received",
-    "as4MDNSent",
-    "as4MDNPending",
-    "as4MDNRejected",
-    "as4MDNConfirmed",
-    "as4Sent",
-    "as4SendFailed",
-];
-
-/// The canonical ParcelStatus name for `raw` (case-insensitive).
-pub(crate) fn parse_status(raw: &str) -> Option<&'static str> {
-    let raw = raw.trim();
-    PARCEL_STATUS_NAMES
-        .iter()
-        .copied()
-        .find(|n| n.eq_ignore_ascii_case(raw))
-}
 
 /// One entry of a parcel's status history.
 #[derive(Debug, Clone)]
@@ -504,15 +433,5 @@ mod tests {
         assert_eq!(s.parcels[&a.inbound].status(), status::INBOX_ARCHIVED);
         assert!(s.content(&s.parcels[&c.inbound]).is_some());
         assert_eq!(s.total_bytes(), 80);
-    }
-
-    #[test]
-    fn status_names_parse_case_insensitively() {
-        assert_eq!(parse_status("inboxready"), Some("InBoxReady"));
-        assert_eq!(
-            parse_status("OUTBOXDELIVERYERROR"),
-            Some("outboxDeliveryError")
-        );
-        assert_eq!(parse_status("nope"), None);
     }
 }

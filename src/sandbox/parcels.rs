@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use time::OffsetDateTime;
@@ -18,7 +18,8 @@ use super::parcel_events::{enqueue, ParcelEvent};
 use super::parcel_json::{download_response, parcel_json};
 use super::parcel_store::{NewUpload, Parcel, Side, Way};
 use super::state::{lock, Shared};
-use super::upload_route::{decode_content, route, Refused};
+use super::upload_body::UploadBody;
+use super::upload_route::{route, Refused};
 use crate::domain::CallBackEventType;
 
 /// Body limit of `POST /v2/parcels/upload`: a 64 MiB file base64-encoded
@@ -35,13 +36,15 @@ fn side_of(s: &Shared, ecgrid_id: i32, mailbox_id: i32, network_id: i32) -> Side
     }
 }
 
-/// `POST /v2/parcels/upload`.
+/// `POST /v2/parcels/upload` (the caller is authenticated before the body
+/// is read and decoded).
 pub(crate) async fn upload(
     State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    JsonFields(f): JsonFields,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let c = s.authenticate(&headers)?;
+    let c = s.authenticate(req.headers())?;
+    let body = UploadBody::from_request(req, &()).await?;
+    let f = body.fields;
     scope(&f, &c, &s.directory)?;
     let file_name = f.req_str("fileName")?;
     let own = s.directory.own_id(&c.account).ok_or_else(|| {
@@ -60,17 +63,9 @@ pub(crate) async fn upload(
     }
     let to = ecgrid_to(&f)?;
     let declared = declared_size(&f)?;
-    let content = match f.get("content") {
-        Some(serde_json::Value::String(v)) => decode_content(v)?,
-        Some(_) => {
-            return Err(ApiError::invalid_parameter(
-                "field `content` must be a base64 string",
-            ))
-        }
-        None => return Err(ApiError::invalid_parameter("field `content` is required")),
-    };
-    // The field map holds a copy of the base64: let it go before storing.
-    drop(f);
+    let content = body
+        .content
+        .ok_or_else(|| ApiError::invalid_parameter("field `content` is required"))??;
     if let Some(n) = declared.filter(|n| usize::try_from(*n).ok() != Some(content.len())) {
         return Err(ApiError::invalid_parameter(format!(
             "field `bytes` says {n} bytes but `content` decodes to {} bytes",

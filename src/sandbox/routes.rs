@@ -42,10 +42,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(callbacks::get_event_by_id),
         )
         .route("/sandbox/events", post(callbacks::fire))
-        .route(
-            "/v2/parcels/upload",
-            post(parcels::upload).layer(DefaultBodyLimit::max(parcels::UPLOAD_BODY_LIMIT)),
-        )
+        // Reads its own body, up to parcels::UPLOAD_BODY_LIMIT (upload_body.rs).
+        .route("/v2/parcels/upload", post(parcels::upload))
         .route("/v2/parcels/download", post(parcels::download))
         .route("/v2/parcels/confirm", post(parcels::confirm))
         .route("/v2/parcels/reset-to-inbox/{id}", post(parcels::reset))
