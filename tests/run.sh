@@ -26,6 +26,24 @@ stage "Rust unit, integration and snapshot tests"
 cargo build --all-targets
 cargo test --all-targets
 
+stage "fuzz smoke (cargo-fuzz: envelope reader 60 s, REST answer parser 30 s)"
+# The two parsers of hostile bytes (fuzz/). libFuzzer's build flags are
+# nightly-only; RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.
+# cargo-fuzz is installed when missing; a target that cannot build or run,
+# or finds a crash, fails the stage. New corpus entries stay in
+# fuzz/corpus/ (ignored by git); the seeds are fuzz/seeds/.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+cargo fuzz --version
+for spec in envelope:60 h1_answer:30; do
+  name=${spec%%:*}
+  seconds=${spec##*:}
+  mkdir -p "fuzz/corpus/$name"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$name" "fuzz/corpus/$name" "fuzz/seeds/$name" -- \
+    -max_total_time="$seconds" -max_len=1048576 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+done
+
 stage "real-client suite (zeep, node soap, published samples)"
 clients=tests/clients
 venv=$clients/.venv

@@ -502,3 +502,36 @@ async fn shutdown_grace_cuts_off_slow_attempts() {
     assert_eq!(report.unfinished[0].callback_event_id, id);
     assert!(report.unfinished[0].was_in_flight);
 }
+
+/// Issue 16, finding 8: a delivery resolves the URL's host once and checks
+/// every address; a name that does not resolve and one that resolves to an
+/// internal address get the same error, which names no network step.
+#[tokio::test]
+async fn a_host_that_does_not_resolve_to_a_public_address_is_refused_without_naming_the_step() {
+    let api = Api::start(test_config()).await;
+    let cb = api
+        .create_callback("https://no-such-host.invalid/hook", json!({}))
+        .await;
+    let t = api
+        .ok("/v2/callbacks/test", json!({"callbackId": cb}))
+        .await;
+    assert_eq!(t["httpStatus"], serde_json::Value::Null);
+    assert_eq!(t["status"], "failed");
+    let message = t["message"].as_str().unwrap();
+    assert!(
+        message.contains(ecgrid_gateway::sandbox::url_rule::REFUSED_ADDRESS),
+        "{t}"
+    );
+    for step in ["dns error", "connect error", "tls error", "timeout"] {
+        assert!(!message.contains(step), "{step}: {t}");
+    }
+    // A localhost name is loopback without DNS: delivered with the flag.
+    let rx = Receiver::start(vec![Reply::status(200).body("ok")]).await;
+    let url = rx.url("/h").replace("127.0.0.1", "hooks.localhost");
+    let cb = api.create_callback(&url, json!({})).await;
+    let t = api
+        .ok("/v2/callbacks/test", json!({"callbackId": cb}))
+        .await;
+    assert_eq!(t["httpStatus"], 200, "{t}");
+    api.shutdown().await;
+}

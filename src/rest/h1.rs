@@ -134,8 +134,8 @@ enum Reached {
 /// A connection and its read buffer. Always boxed: a TLS connection holds
 /// rustls' state inline (kilobytes), and every future that holds a
 /// connection would otherwise carry, and copy, all of it.
-struct Conn {
-    io: Io,
+struct Conn<S = Io> {
+    io: S,
     /// Bytes read and not yet consumed (empty between exchanges).
     buf: BytesMut,
 }
@@ -430,7 +430,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, H1Error> {
 /// Reads more of the answer into the connection's buffer; the upstream
 /// closing the connection is an error (`received`: whether any of the
 /// answer had arrived).
-async fn fill(conn: &mut Conn, received: bool) -> Result<(), H1Error> {
+async fn fill<S: AsyncRead + Unpin>(conn: &mut Conn<S>, received: bool) -> Result<(), H1Error> {
     conn.buf.reserve(8 * 1024);
     match conn.io.read_buf(&mut conn.buf).await {
         Ok(0) => Err(H1Error::Io {
@@ -450,8 +450,8 @@ async fn fill(conn: &mut Conn, received: bool) -> Result<(), H1Error> {
 /// Reads one answer (skipping interim 1xx answers): the answer and, when
 /// the connection can be reused, the upstream's keep-alive timeout (if it
 /// gave one).
-async fn read_answer(
-    conn: &mut Conn,
+async fn read_answer<S: AsyncRead + Unpin>(
+    conn: &mut Conn<S>,
     max_body: usize,
 ) -> Result<(Answer, Option<Option<Duration>>), H1Error> {
     let mut received = false;
@@ -519,7 +519,10 @@ async fn read_answer(
 }
 
 /// Reads a chunked body, extensions and trailers skipped.
-async fn read_chunked(conn: &mut Conn, max_body: usize) -> Result<Bytes, H1Error> {
+async fn read_chunked<S: AsyncRead + Unpin>(
+    conn: &mut Conn<S>,
+    max_body: usize,
+) -> Result<Bytes, H1Error> {
     let mut body = BytesMut::new();
     loop {
         let size = loop {
@@ -576,6 +579,23 @@ async fn read_chunked(conn: &mut Conn, max_body: usize) -> Result<Bytes, H1Error
             }
         }
     }
+}
+
+/// Reads one answer from `bytes` as from an upstream connection that sends
+/// them and closes: the status, the body and whether the connection could
+/// be reused, or the error. For the fuzz target `fuzz/fuzz_targets/
+/// h1_answer.rs` (the answer parser is this project's own); not part of the
+/// API.
+#[doc(hidden)]
+pub async fn read_answer_from(bytes: &[u8], max_body: usize) -> Result<(u16, Bytes, bool), String> {
+    let mut conn = Conn {
+        io: bytes,
+        buf: BytesMut::new(),
+    };
+    read_answer(&mut conn, max_body)
+        .await
+        .map(|(answer, reuse)| (answer.status, answer.body, reuse.is_some()))
+        .map_err(|e| e.to_string())
 }
 
 fn io_error(e: &io::Error, nothing_received: bool) -> H1Error {

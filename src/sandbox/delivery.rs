@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use super::state::Shared;
 use super::store::{AttemptRecord, Store};
+use super::url_rule;
 use super::{DeliveryPolicy, ShutdownReport, UnfinishedDelivery};
 use crate::domain::{DeliveryStatus, Status};
 
@@ -82,6 +83,22 @@ pub(crate) fn cut_body(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// True when `host` is a loopback literal or a `localhost` name.
+fn names_loopback(host: &url::Host<String>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        url::Host::Ipv4(ip) => {
+            url_rule::classify(std::net::IpAddr::V4(*ip)) == url_rule::Reach::Loopback
+        }
+        url::Host::Ipv6(ip) => {
+            url_rule::classify(std::net::IpAddr::V6(*ip)) == url_rule::Reach::Loopback
+        }
+    }
+}
+
 fn host_of(url: &str) -> String {
     url::Url::parse(url)
         .ok()
@@ -135,6 +152,58 @@ pub(crate) async fn attempt(
     timeout: Duration,
 ) -> Outcome {
     let at = OffsetDateTime::now_utc();
+    let refused = |error: String| Outcome {
+        at,
+        http_status: None,
+        body: None,
+        error: Some(error),
+        retry_after: None,
+    };
+    // Loopback is reachable only by a URL that names it (127.x, ::1, a
+    // localhost name), which registration accepts only with
+    // --allow-http-callbacks; a public name that resolves to loopback is
+    // refused like any internal address.
+    let names_loopback = url::Url::parse(&job.url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+        .is_some_and(|h| names_loopback(&h));
+    let addresses = match url_rule::resolve_for_delivery(&job.url, names_loopback).await {
+        Ok(addresses) => addresses,
+        Err(error) => return refused(error),
+    };
+    // A name is resolved once, above, and the connection goes to the
+    // addresses checked there (no second lookup DNS could answer
+    // differently), with no proxy in between.
+    let pinned;
+    let client = match url::Url::parse(&job.url)
+        .ok()
+        .and_then(|u| u.domain().map(str::to_string))
+    {
+        None => client,
+        Some(name) => {
+            let built = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(timeout)
+                .no_proxy()
+                .user_agent(concat!(
+                    "ecgrid-gateway-sandbox/",
+                    env!("CARGO_PKG_VERSION")
+                ))
+                .resolve_to_addrs(&name, &addresses)
+                .build();
+            match built {
+                Ok(c) => {
+                    pinned = c;
+                    &pinned
+                }
+                Err(e) => {
+                    return refused(format!(
+                        "request error: cannot build the delivery client: {e}"
+                    ))
+                }
+            }
+        }
+    };
     let mut req = client
         .post(&job.url)
         .timeout(timeout)

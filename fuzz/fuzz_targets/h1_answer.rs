@@ -1,0 +1,29 @@
+//! Fuzzes the REST client's HTTP/1.1 answer reader (`rest::h1`: status
+//! line, headers, interim answers, Content-Length, chunked and
+//! close-delimited bodies) on answers the "upstream" sends and then
+//! closes. It must return an answer or an error, never panic, and never
+//! return more body than its limit.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use ecgrid_gateway::rest::h1::read_answer_from;
+use libfuzzer_sys::fuzz_target;
+
+const MAX_BODY: usize = 64 * 1024;
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread runtime")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok((status, body, _reusable)) = runtime().block_on(read_answer_from(data, MAX_BODY)) {
+        assert!(status >= 200 || status == 0 || (100..200).contains(&status));
+        assert!(body.len() <= MAX_BODY, "{} bytes", body.len());
+    }
+});
