@@ -12,7 +12,7 @@
 
 mod answers;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +30,8 @@ const MAX_REQUEST: usize = 1024 * 1024;
 /// The emulator's state: who may log in, and the live legacy sessions.
 struct Emulator {
     accounts: Vec<Account>,
-    sessions: Mutex<HashSet<String>>,
+    /// Legacy SessionID → login name.
+    sessions: Mutex<HashMap<String, String>>,
     /// Counts `WhoAmI` calls (ECGridOS's SessionEventID grows per call).
     events: std::sync::atomic::AtomicI64,
 }
@@ -61,7 +62,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let emulator = Arc::new(Emulator {
         accounts,
-        sessions: Mutex::new(HashSet::new()),
+        sessions: Mutex::new(HashMap::new()),
         events: std::sync::atomic::AtomicI64::new(0),
     });
     let app = axum::Router::new()
@@ -88,7 +89,7 @@ impl Emulator {
             "Login" => self.login(&request),
             "Logout" => {
                 let id = request.param("SessionID").unwrap_or_default();
-                let ended = self.sessions_lock().remove(&id);
+                let ended = self.sessions_lock().remove(&id).is_some();
                 request.result(
                     "Logout",
                     &answers::element("LogoutResult", if ended { "1" } else { "0" }),
@@ -122,7 +123,7 @@ impl Emulator {
         }
     }
 
-    fn sessions_lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    fn sessions_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -142,8 +143,7 @@ impl Emulator {
         if sessions.len() >= 10_000 {
             sessions.clear();
         }
-        sessions.insert(format!("{name}\u{0}{id}"));
-        sessions.insert(id.clone());
+        sessions.insert(id.clone(), name);
         request.result("Login", &answers::element("LoginResult", &id))
     }
 
@@ -151,17 +151,11 @@ impl Emulator {
     /// session, or an account's API key, which ECGridOS also accepts).
     fn caller(&self, request: &answers::Request) -> Option<(Account, String)> {
         let id = request.param("SessionID")?;
-        let sessions = self.sessions_lock();
         if let Some(account) = self.accounts.iter().find(|a| a.api_key == id) {
             return Some((account.clone(), id));
         }
-        if !sessions.contains(&id) {
-            return None;
-        }
-        let account = self
-            .accounts
-            .iter()
-            .find(|a| sessions.contains(&format!("{}\u{0}{id}", a.login)))?;
+        let login = self.sessions_lock().get(&id)?.clone();
+        let account = self.accounts.iter().find(|a| a.login == login)?;
         Some((account.clone(), id))
     }
 }

@@ -93,15 +93,14 @@ impl MigrationStats {
     }
 
     fn with<T>(&self, operation: &str, f: impl FnOnce(&mut OperationStats) -> T) -> Option<T> {
+        let mut ops = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(stats) = ops.get_mut(operation) {
+            return Some(f(stats));
+        }
         if !is_real_operation(operation) {
             return None;
         }
-        let mut ops = self.operations.lock().unwrap_or_else(|e| e.into_inner());
-        let stats = match ops.get_mut(operation) {
-            Some(stats) => stats,
-            None => ops.entry(operation.to_string()).or_default(),
-        };
-        Some(f(stats))
+        Some(f(ops.entry(operation.to_string()).or_default()))
     }
 
     /// Counts a call of `operation` on `route`; returns how many calls the

@@ -8,7 +8,8 @@
 //! before the first request, naming the operation (and the closest real
 //! name).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use crate::ops::{self, Access, OperationSpec};
 
@@ -96,9 +97,17 @@ pub struct RouteSettings {
 /// Whether `name` is an operation of either original WSDL or one the
 /// gateway translates.
 pub fn is_real_operation(name: &str) -> bool {
-    operation_names::V41.contains(&name)
-        || operation_names::V32.contains(&name)
-        || ops::find(name).is_some()
+    static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            operation_names::V41
+                .iter()
+                .chain(operation_names::V32)
+                .copied()
+                .chain(ops::OPERATIONS.iter().map(|s| s.name))
+                .collect()
+        })
+        .contains(name)
 }
 
 /// The real operation name closest to `name` (case-insensitive edit
