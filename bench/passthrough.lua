@@ -1,18 +1,18 @@
--- wrk script for bench/passthrough.sh: one SOAP 1.1 ParcelInBox (an
+-- wrk script for bench/passthrough.sh: one SOAP 1.1 CarbonCopyList (an
 -- operation the gateway does not translate) whose SessionID is an API key,
 -- so the gateway passes it through unchanged to the legacy service. At the
 -- end it prints one RESULT line that passthrough.sh parses.
 wrk.method = "POST"
 wrk.path = "/v4.1/prod/ECGridOS.asmx"
 wrk.headers["Content-Type"] = "text/xml; charset=utf-8"
-wrk.headers["SOAPAction"] = '"https://os.ecgrid.io/ParcelInBox"'
+wrk.headers["SOAPAction"] = '"https://os.ecgrid.io/CarbonCopyList"'
 wrk.body = '<?xml version="1.0" encoding="utf-8"?>'
   .. '<soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
   .. 'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
   .. 'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
-  .. '<soap:Body><ParcelInBox xmlns="https://os.ecgrid.io/">'
+  .. '<soap:Body><CarbonCopyList xmlns="https://os.ecgrid.io/">'
   .. '<SessionID>bench-api-key</SessionID>'
-  .. '</ParcelInBox></soap:Body></soap:Envelope>'
+  .. '</CarbonCopyList></soap:Body></soap:Envelope>'
 
 function done(summary, latency, requests)
   local e = summary.errors

@@ -6,11 +6,11 @@
 #   bash bench/passthrough.sh [--duration 20s] [--connections 64] [--threads 2]
 #
 # The fake legacy service is nginx answering every POST with one fixed
-# ParcelInBoxResponse (bench/nginx-legacy.conf). In front of it: nginx as a
+# CarbonCopyListResponse (bench/nginx-legacy.conf). In front of it: nginx as a
 # plain keepalive reverse proxy (bench/nginx.conf) and the gateway
-# (`serve --legacy` the fake; ParcelInBox is untranslated, so it is routed
+# (`serve --legacy` the fake; CarbonCopyList is untranslated, so it is routed
 # legacy, and its SessionID is an API key, passed unchanged). wrk sends the
-# same SOAP 1.1 ParcelInBox (bench/passthrough.lua) to:
+# same SOAP 1.1 CarbonCopyList (bench/passthrough.lua) to:
 #   (a) direct  : the fake service itself
 #   (b) nginx   : through nginx
 #   (c) gateway : through the gateway's legacy route
@@ -78,20 +78,20 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 SOAP_PATH=/v4.1/prod/ECGridOS.asmx
-ENVELOPE='<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><ParcelInBox xmlns="https://os.ecgrid.io/"><SessionID>bench-api-key</SessionID></ParcelInBox></soap:Body></soap:Envelope>'
-# wait_soap NAME URL PID: poll until a ParcelInBox POST to URL answers with
+ENVELOPE='<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><CarbonCopyList xmlns="https://os.ecgrid.io/"><SessionID>bench-api-key</SessionID></CarbonCopyList></soap:Body></soap:Envelope>'
+# wait_soap NAME URL PID: poll until a CarbonCopyList POST to URL answers with
 # the fake's result (10 s).
 wait_soap() {
   local name=$1 url=$2 pid=$3 answer
   for _ in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.log" >&2 || true; die "$name exited during startup"; }
     answer=$(curl -sS --max-time 1 -H 'Content-Type: text/xml; charset=utf-8' \
-      -H 'SOAPAction: "https://os.ecgrid.io/ParcelInBox"' --data "$ENVELOPE" "$url$SOAP_PATH" 2>/dev/null || true)
-    case "$answer" in *"<ParcelInBoxResult>"*) return 0 ;; esac
+      -H 'SOAPAction: "https://os.ecgrid.io/CarbonCopyList"' --data "$ENVELOPE" "$url$SOAP_PATH" 2>/dev/null || true)
+    case "$answer" in *"<CarbonCopyListResult>"*) return 0 ;; esac
     sleep 0.1
   done
   cat "$WORK/$name.log" >&2 || true
-  die "$name did not pass ParcelInBox through within 10 s (last answer: ${answer:0:300})"
+  die "$name did not pass CarbonCopyList through within 10 s (last answer: ${answer:0:300})"
 }
 [ "$(id -u)" = 0 ] && USER_LINE="user root root;" || USER_LINE=""
 
@@ -185,7 +185,7 @@ report=$(
   echo "## Pass-through run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "wrk --latency -d$DURATION, c=1 (1 thread) then c=$c ($THREADS threads); $BIN; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
-  echo "SOAP 1.1 ParcelInBox (untranslated: the legacy route), SessionID = an API key (passed unchanged); the fake legacy service is nginx returning a fixed answer."
+  echo "SOAP 1.1 CarbonCopyList (untranslated: the legacy route), SessionID = an API key (passed unchanged); the fake legacy service is nginx returning a fixed answer."
   echo "CPU µs/req is the proxy alone (the fake service for direct; nginx master+workers; the gateway)."
   echo
   echo "| run | conns | req/s | p50 µs | p99 µs | requests | failed | CPU µs/req |"

@@ -29,6 +29,10 @@ pub const DEFAULT_SESSION_CAPACITY: u64 = 1_000_000;
 pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default `--max-body`: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Default `--max-upload-body`: 64 MiB, the body limit of the upload
+/// operations (`ParcelUpload…`), whose base64 file makes requests large
+/// (ASMX's default is 4 MiB; operators raise it for EDI files).
+pub const DEFAULT_MAX_UPLOAD_BODY: usize = 64 * 1024 * 1024;
 /// Default `--shutdown-grace`.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Most `--workers` accepted.
@@ -146,6 +150,14 @@ pub struct ServeArgs {
         value_name = "SIZE"
     )]
     pub max_body: Option<String>,
+    /// Largest request body of an upload operation (ParcelUpload…), e.g. 64MiB [default: 64MiB]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_MAX_UPLOAD_BODY",
+        allow_hyphen_values = true,
+        value_name = "SIZE"
+    )]
+    pub max_upload_body: Option<String>,
     /// Most client connections open at once; more wait to be accepted [default: from memory, see docs/SECURITY.md]
     #[arg(
         long,
@@ -234,6 +246,8 @@ struct FileConfig {
     upstream_ca: Option<String>,
     #[serde(alias = "max-body")]
     max_body: Option<toml::Value>,
+    #[serde(alias = "max-upload-body")]
+    max_upload_body: Option<toml::Value>,
     workers: Option<u64>,
     #[serde(alias = "max-connections")]
     max_connections: Option<u64>,
@@ -297,6 +311,9 @@ pub struct Config {
     pub upstream_ca: Vec<CertificateDer<'static>>,
     /// Request body limit in bytes.
     pub max_body: usize,
+    /// Request body limit of the upload operations (never below
+    /// `max_body`).
+    pub max_upload_body: usize,
     /// With `--sandbox`: the sandbox's bound on stored parcel content
     /// (`--max-parcel-bytes`).
     pub sandbox_max_parcel_bytes: usize,
@@ -327,6 +344,7 @@ impl Default for Config {
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
             upstream_ca: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
+            max_upload_body: DEFAULT_MAX_UPLOAD_BODY,
             sandbox_max_parcel_bytes: crate::sandbox::DEFAULT_MAX_PARCEL_BYTES,
             workers: default_workers(),
             max_connections: default_max_connections(DEFAULT_MAX_BODY),
@@ -493,27 +511,35 @@ impl ServeArgs {
             };
             config.upstream_ca = read_ca_file(&ca_path, src)?;
         }
-        let max_body = self
-            .max_body
-            .clone()
-            .map(|v| (v, Source::Flag("max-body")))
-            .or(file
-                .max_body
+        let pick_size = |flag: &Option<String>, file_value: &Option<toml::Value>, name| {
+            flag.clone().map(|v| (v, Source::Flag(name))).or(file_value
                 .as_ref()
                 .map(|v| match v {
                     toml::Value::String(s) => s.clone(),
                     other => other.to_string(),
                 })
-                .map(|v| (v, Source::File(path, "max-body"))));
-        if let Some((v, src)) = max_body {
-            config.max_body = parse_size(&v).ok_or_else(|| {
+                .map(|v| (v, Source::File(path, name))))
+        };
+        let size = |(v, src): (String, Source<'_>)| {
+            parse_size(&v).ok_or_else(|| {
                 bad(
                     src,
                     &v,
                     "expected a size of at least 1KiB, e.g. 1MiB, 512KiB or 65536",
                 )
-            })?;
+            })
+        };
+        if let Some(given) = pick_size(&self.max_body, &file.max_body, "max-body") {
+            config.max_body = size(given)?;
         }
+        if let Some(given) = pick_size(
+            &self.max_upload_body,
+            &file.max_upload_body,
+            "max-upload-body",
+        ) {
+            config.max_upload_body = size(given)?;
+        }
+        config.max_upload_body = config.max_upload_body.max(config.max_body);
         config.max_connections = default_max_connections(config.max_body);
         if let Some((v, src)) = pick_count(
             &self.max_connections,

@@ -6,17 +6,17 @@
 //! a body over `--max-body`, 415 for a content type that is not SOAP.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
 use crate::coverage;
 use crate::ops::{self, Availability, Context};
+use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
 use crate::routing::router::Forward;
 use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
 use crate::soap::{read_envelope, write_fault, write_response, Fault, Limits, SoapVersion};
@@ -33,8 +33,8 @@ pub struct AppState {
     pub ctx: Context,
     /// Configured base URL for WSDL addresses.
     pub public_url: Option<Arc<str>>,
-    /// Request body limit in bytes.
-    pub max_body: usize,
+    /// Request body limits (`--max-body`, `--max-upload-body`).
+    pub body_limits: BodyLimits,
     /// How fast a request body must arrive.
     pub body_deadline: BodyDeadline,
     /// Envelope reader limits.
@@ -195,21 +195,25 @@ async fn soap_post(
         Ok(v) => v,
         Err(fault) => return fault_response(SoapVersion::V11, &fault),
     };
+    let limit = state.body_limits.for_request(request.headers());
     // Before the body is polled, so hyper sends no `100 Continue` for it.
-    if let Err(fault) = check_content_length(request.headers(), state.max_body) {
+    if let Err(fault) = check_content_length(request.headers(), limit) {
         return fault_response(version, &fault);
     }
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, state.max_body, state.body_deadline).await {
+    let body = match read_body(body, limit, state.body_deadline).await {
         Ok(body) => body,
         Err(fault) => return fault_response(version, &fault),
     };
     let (sniffed, shadowed) = match state.router.choose(&body) {
-        RouterChoice::Rest => return rest_answer(&state, endpoint, version, &body).await,
+        RouterChoice::Rest => return rest_answer(&state, endpoint, version, body).await,
         RouterChoice::Legacy(sniffed) => (sniffed, false),
         RouterChoice::Shadow(sniffed) => (sniffed, true),
     };
     tracing::Span::current().record("op", sniffed.operation.as_str());
+    if let Err(fault) = state.body_limits.admits(&sniffed.operation, body.len()) {
+        return fault_response(version, &fault);
+    }
     let call = Forward {
         version,
         path_and_query: parts
@@ -224,7 +228,7 @@ async fn soap_post(
     };
     if shadowed {
         let on_rest = state.clone();
-        let rest = Box::pin(async move { rest_answer(&on_rest, endpoint, version, &body).await });
+        let rest = Box::pin(async move { rest_answer(&on_rest, endpoint, version, body).await });
         state.router.shadow(call, rest).await
     } else {
         state.router.legacy(call).await
@@ -233,19 +237,26 @@ async fn soap_post(
 
 /// The REST translation's answer to an envelope (every fault of an
 /// envelope the reader refuses, and the "not supported" one, included).
+/// The body is dropped once read into parameters, so an upload's file is
+/// not held twice while its REST call is made.
 async fn rest_answer(
     state: &AppState,
     endpoint: Endpoint,
     version: SoapVersion,
-    body: &[u8],
+    body: Bytes,
 ) -> Response {
-    let envelope = match read_envelope(body, Some(version), &state.limits) {
+    let envelope = match read_envelope(&body, Some(version), &state.limits) {
         Ok(envelope) => envelope,
         Err(fault) => {
             tracing::info!(fault = %fault.message, "request refused");
             return fault_response(version, &fault);
         }
     };
+    let body_len = body.len();
+    drop(body);
+    if let Err(fault) = state.body_limits.admits(&envelope.operation, body_len) {
+        return fault_response(envelope.version, &fault);
+    }
     let namespace = envelope.namespace.unwrap_or(endpoint.namespace()).uri();
     let span = tracing::Span::current();
     span.record("op", envelope.operation.as_str());
@@ -315,108 +326,6 @@ fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
         ))
         .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE))
     }
-}
-
-/// How long a request body may take: [`BodyDeadline::grace`], plus the
-/// time its bytes take at [`BodyDeadline::min_rate`]. A client sending at
-/// least `min_rate` on average always finishes, however large its body (up
-/// to the limit); a client that stalls is cut off `grace` + received /
-/// `min_rate` after its body began (issue 16, finding 4: a stalled body was
-/// held forever).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyDeadline {
-    /// Time allowed on top of the rate (`--body-read-timeout`).
-    pub grace: Duration,
-    /// Slowest average rate accepted, bytes per second (`--body-min-rate`).
-    pub min_rate: u64,
-}
-
-impl BodyDeadline {
-    /// How long a body of which `received` bytes have arrived may have
-    /// taken so far.
-    fn allowed(&self, received: usize) -> Duration {
-        let rate = self.min_rate.max(1) as f64;
-        self.grace + Duration::from_secs_f64(received as f64 / rate)
-    }
-}
-
-/// A 413 fault when the request's `Content-Length` is over `limit`, before
-/// any of the body is read (and so before hyper answers `Expect:
-/// 100-continue`); a 400 fault when it is not a number. Callers with a
-/// per-operation limit call it with that limit.
-pub fn check_content_length(headers: &HeaderMap, limit: usize) -> Result<(), Fault> {
-    let Some(value) = headers.get(header::CONTENT_LENGTH) else {
-        return Ok(());
-    };
-    let length = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .ok_or_else(|| {
-            Fault::invalid("the request's Content-Length is not a number")
-                .with_status(StatusCode::BAD_REQUEST)
-        })?;
-    if length > limit as u64 {
-        return Err(too_large(limit, Some(length)));
-    }
-    Ok(())
-}
-
-fn too_large(limit: usize, announced: Option<u64>) -> Fault {
-    let announced = announced
-        .map(|n| format!(" (Content-Length {n})"))
-        .unwrap_or_default();
-    Fault::invalid(format!(
-        "request body{announced} is larger than the gateway's limit of {limit} bytes (--max-body)"
-    ))
-    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-}
-
-/// Reads at most `limit` bytes of body within `deadline`: a 413 fault past
-/// the limit, a 408 fault past the deadline, a 400 fault when the body
-/// cannot be read (e.g. broken chunked encoding).
-pub async fn read_body(
-    mut body: Incoming,
-    limit: usize,
-    deadline: BodyDeadline,
-) -> Result<Bytes, Fault> {
-    let started = tokio::time::Instant::now();
-    let mut collected = Vec::new();
-    loop {
-        let cutoff = started + deadline.allowed(collected.len());
-        let frame = match tokio::time::timeout_at(cutoff, body.frame()).await {
-            Err(_) => {
-                return Err(Fault::invalid(format!(
-                    "the request body did not arrive in time: {} bytes in {:.1} s, and the gateway \
-                     needs at least {} bytes/s after the first {} s (--body-min-rate, --body-read-timeout)",
-                    collected.len(),
-                    started.elapsed().as_secs_f64(),
-                    deadline.min_rate,
-                    deadline.grace.as_secs()
-                ))
-                .with_status(StatusCode::REQUEST_TIMEOUT))
-            }
-            Ok(None) => break,
-            Ok(Some(Ok(frame))) => frame,
-            Ok(Some(Err(e))) => {
-                return Err(
-                    Fault::invalid(format!("the request body could not be read: {e}"))
-                        .with_status(StatusCode::BAD_REQUEST),
-                )
-            }
-        };
-        if let Ok(data) = frame.into_data() {
-            if collected.len() + data.len() > limit {
-                return Err(too_large(limit, None));
-            }
-            if collected.is_empty() && body.is_end_stream() {
-                // The whole body in one frame (the common case): no copy.
-                return Ok(data);
-            }
-            collected.extend_from_slice(&data);
-        }
-    }
-    Ok(Bytes::from(collected))
 }
 
 fn fault_response(version: SoapVersion, fault: &Fault) -> Response {

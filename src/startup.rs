@@ -12,12 +12,13 @@ use crate::config::{Config, Upstream};
 use crate::legacy::LegacyClient;
 use crate::legacy_demo::{self, LegacyDemoHandle};
 use crate::ops::{Clock, Context};
+use crate::request_body::{BodyDeadline, BodyLimits};
 use crate::rest::RestClient;
 use crate::routing::stats::MigrationStats;
 use crate::routing::table::LegacyService;
 use crate::routing::{RouteTable, Router};
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
-use crate::server::{handler, AppState, BodyDeadline};
+use crate::server::{handler, AppState};
 use crate::session::SessionStore;
 use crate::soap::Limits;
 use crate::workers::{self, WorkerPool, WorkerSettings};
@@ -183,7 +184,10 @@ pub async fn start_with_clock(
                 legacy: legacy.clone(),
             },
             public_url: config.public_url.as_deref().map(Arc::from),
-            max_body: config.max_body,
+            body_limits: BodyLimits {
+                base: config.max_body,
+                upload: config.max_upload_body,
+            },
             body_deadline: BodyDeadline {
                 grace: config.body_read_timeout,
                 min_rate: config.body_min_rate,

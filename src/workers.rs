@@ -27,7 +27,7 @@
 //! open at once: the acceptor takes a permit before it accepts, so past the
 //! cap new connections wait in the kernel's listen backlog, which costs the
 //! gateway nothing. Body deadlines are the request handler's
-//! (`server::read_body`).
+//! (`request_body::read_body`).
 //!
 //! Shutdown: the acceptor stops accepting, every worker asks its
 //! connections to finish (idle ones close at once, in-flight requests are

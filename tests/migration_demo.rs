@@ -34,11 +34,11 @@ async fn the_demo_mixes_routes_in_one_session() {
     let reply = gw.event_list_ex(&session, false).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let reply = gw
-        .call(Soap::V11, "ParcelInBox", &[("SessionID", &session)])
+        .call(Soap::V11, "CarbonCopyList", &[("SessionID", &session)])
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
-        reply.body.contains("<ParcelInBoxResult />"),
+        reply.body.contains("<CarbonCopyListResult />"),
         "{}",
         reply.body
     );
@@ -101,7 +101,7 @@ async fn the_demo_mixes_routes_in_one_session() {
         who["drift_paths"]["/WhoAmIResponse/WhoAmIResult/ECGridOSVersion"].is_u64(),
         "{report:#}"
     );
-    assert_eq!(report["operations"]["ParcelInBox"]["calls"]["legacy"], 1);
+    assert_eq!(report["operations"]["CarbonCopyList"]["calls"]["legacy"], 1);
     assert_eq!(
         report["operations"]["CallBackEventListEx"]["calls"]["rest"],
         1

@@ -36,7 +36,7 @@ async fn drift_is_logged_once_per_path_and_secrets_never() {
     };
     let gw = spawn_gateway(&config).await;
     let session = gw.login(Soap::V11, DEMO_LOGIN, DEMO_PASSWORD).await;
-    gw.call(Soap::V11, "ParcelInBox", &[("SessionID", &session)])
+    gw.call(Soap::V11, "CarbonCopyList", &[("SessionID", &session)])
         .await;
     for _ in 0..3 {
         gw.call(Soap::V11, "NowUTC", &[]).await;

@@ -28,7 +28,7 @@ fn legacy_config(legacy: &str) -> ecgrid_gateway::config::Config {
 /// parameter the gateway's own reader would refuse) that must arrive as is.
 fn odd_envelope(soap: Soap, ns: &str) -> String {
     format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<env:Envelope xmlns:env=\"{}\">\n  <env:Header/>\n  <env:Body>\n    <e:ParcelInBox xmlns:e=\"{ns}\">\n      <e:SessionID>api-key-123</e:SessionID>\n      <e:Filter><e:Status>InBoxReady</e:Status></e:Filter>\n    </e:ParcelInBox>\n  </env:Body>\n</env:Envelope>\n",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<env:Envelope xmlns:env=\"{}\">\n  <env:Header/>\n  <env:Body>\n    <e:CarbonCopyList xmlns:e=\"{ns}\">\n      <e:SessionID>api-key-123</e:SessionID>\n      <e:Filter><e:Status>InBoxReady</e:Status></e:Filter>\n    </e:CarbonCopyList>\n  </env:Body>\n</env:Envelope>\n",
         soap.envelope_ns()
     )
 }
@@ -37,9 +37,9 @@ fn odd_envelope(soap: Soap, ns: &str) -> String {
 async fn untranslated_operations_pass_through_byte_for_byte() {
     let fake = FakeLegacy::start("pw").await;
     let gw = spawn_gateway(&legacy_config(&fake.base)).await;
-    let answer = "<?xml version=\"1.0\"?>\n<soap:Envelope xmlns:soap=\"x\"><soap:Body><ParcelInBoxResponse>  exact &amp; bytes </ParcelInBoxResponse></soap:Body></soap:Envelope>";
+    let answer = "<?xml version=\"1.0\"?>\n<soap:Envelope xmlns:soap=\"x\"><soap:Body><CarbonCopyListResponse>  exact &amp; bytes </CarbonCopyListResponse></soap:Body></soap:Envelope>";
     fake.script(
-        "ParcelInBox",
+        "CarbonCopyList",
         Script::Fixed {
             status: 200,
             content_type: "text/xml; charset=utf-8".into(),
@@ -55,10 +55,10 @@ async fn untranslated_operations_pass_through_byte_for_byte() {
             let (content_type, action) = match soap {
                 Soap::V11 => (
                     "text/xml; charset=utf-8".to_string(),
-                    Some(format!("\"{ns}ParcelInBox\"")),
+                    Some(format!("\"{ns}CarbonCopyList\"")),
                 ),
                 Soap::V12 => (
-                    format!("application/soap+xml; charset=utf-8; action=\"{ns}ParcelInBox\""),
+                    format!("application/soap+xml; charset=utf-8; action=\"{ns}CarbonCopyList\""),
                     None,
                 ),
             };
@@ -125,7 +125,7 @@ async fn legacy_faults_come_back_unchanged() {
     let gw = spawn_gateway(&legacy_config(&fake.base)).await;
     let fault = "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>Parcel 42 not found.</faultstring><detail><ECGridOSSOAPErrorCode>ObjectNotFound</ECGridOSSOAPErrorCode></detail></soap:Fault></soap:Body></soap:Envelope>";
     fake.script(
-        "ParcelDownload",
+        "TPListEx",
         Script::Fixed {
             status: 500,
             content_type: "text/xml; charset=utf-8".into(),
@@ -137,7 +137,7 @@ async fn legacy_faults_come_back_unchanged() {
     let reply = gw
         .call(
             Soap::V11,
-            "ParcelDownload",
+            "TPListEx",
             &[("SessionID", "k"), ("ParcelID", "42")],
         )
         .await;
@@ -155,7 +155,7 @@ async fn a_legacy_service_down_or_slow_is_a_server_fault_naming_it() {
     };
     let gw = spawn_gateway(&legacy_config(&closed)).await;
     let reply = gw
-        .call(Soap::V12, "ParcelInBox", &[("SessionID", "k")])
+        .call(Soap::V12, "CarbonCopyList", &[("SessionID", "k")])
         .await;
     assert_eq!(reply.status, 500);
     let text = reply.text_of("Text").unwrap();
@@ -170,7 +170,7 @@ async fn a_legacy_service_down_or_slow_is_a_server_fault_naming_it() {
 
     let fake = FakeLegacy::start("pw").await;
     fake.script(
-        "ParcelInBox",
+        "CarbonCopyList",
         Script::Fixed {
             status: 200,
             content_type: "text/xml".into(),
@@ -181,7 +181,7 @@ async fn a_legacy_service_down_or_slow_is_a_server_fault_naming_it() {
     );
     let gw = spawn_gateway(&legacy_config(&fake.base)).await;
     let reply = gw
-        .call(Soap::V11, "ParcelInBox", &[("SessionID", "k")])
+        .call(Soap::V11, "CarbonCopyList", &[("SessionID", "k")])
         .await;
     assert_eq!(reply.status, 500);
     assert_eq!(
@@ -201,13 +201,13 @@ async fn without_legacy_untranslated_operations_keep_the_not_supported_fault() {
     config.routing.default_route = DefaultRoute::Fault;
     let gw = spawn_gateway(&config).await;
     let reply = gw
-        .call(Soap::V11, "ParcelInBox", &[("SessionID", "k")])
+        .call(Soap::V11, "CarbonCopyList", &[("SessionID", "k")])
         .await;
     assert_eq!(reply.status, 500);
     assert!(reply
         .text_of("faultstring")
         .unwrap()
-        .contains("ParcelInBox"));
+        .contains("CarbonCopyList"));
     assert!(fake.received().is_empty());
     gw.stop().await;
 }
@@ -225,7 +225,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 #[tokio::test]
 async fn a_50_mib_answer_is_streamed_not_held() {
     let fake = FakeLegacy::start("pw").await;
-    fake.script("ParcelDownload", Script::Big { mib: 50 });
+    fake.script("TPListEx", Script::Big { mib: 50 });
     let (child, line) = tokio::task::spawn_blocking({
         let legacy = fake.base.clone();
         move || {
@@ -256,7 +256,7 @@ async fn a_50_mib_answer_is_streamed_not_held() {
         .body(envelope(
             Soap::V11,
             NS41,
-            "ParcelDownload",
+            "TPListEx",
             &[("SessionID", "api-key"), ("ParcelID", "1")],
         ))
         .send()

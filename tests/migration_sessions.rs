@@ -77,12 +77,12 @@ async fn one_session_works_on_both_sides_and_logout_ends_both() {
     let sent = envelope(
         Soap::V11,
         NS41,
-        "ParcelInBox",
+        "CarbonCopyList",
         &[("SessionID", "my-api-key")],
     );
     gw.post(PATH41, Soap::V11, &sent).await;
     assert_eq!(
-        fake.received_of("ParcelInBox").pop().unwrap().body,
+        fake.received_of("CarbonCopyList").pop().unwrap().body,
         sent.as_bytes()
     );
 
@@ -99,10 +99,15 @@ async fn one_session_works_on_both_sides_and_logout_ends_both() {
     let logout = wait_for(&fake, "Logout", 1).await;
     assert!(String::from_utf8_lossy(&logout[0].body).contains(LEGACY_SESSION));
     // The gateway no longer knows the session: it passes unchanged.
-    let sent = envelope(Soap::V11, NS41, "ParcelInBox", &[("SessionID", &session)]);
+    let sent = envelope(
+        Soap::V11,
+        NS41,
+        "CarbonCopyList",
+        &[("SessionID", &session)],
+    );
     gw.post(PATH41, Soap::V11, &sent).await;
     assert_eq!(
-        fake.received_of("ParcelInBox").pop().unwrap().body,
+        fake.received_of("CarbonCopyList").pop().unwrap().body,
         sent.as_bytes()
     );
     gw.stop().await;
@@ -172,11 +177,17 @@ async fn with_only_the_legacy_side_reachable_legacy_routes_still_work() {
     let fake = FakeLegacy::start(DEMO_PASSWORD).await;
     let gw = spawn_gateway(&config(&closed, &fake.base, &[])).await;
     let session = gw.login(Soap::V11, DEMO_LOGIN, DEMO_PASSWORD).await;
-    let sent = envelope(Soap::V11, NS41, "ParcelInBox", &[("SessionID", &session)]);
+    let sent = envelope(
+        Soap::V11,
+        NS41,
+        "CarbonCopyList",
+        &[("SessionID", &session)],
+    );
     let reply = gw.post(PATH41, Soap::V11, &sent).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
-        String::from_utf8_lossy(&fake.received_of("ParcelInBox")[0].body).contains(LEGACY_SESSION)
+        String::from_utf8_lossy(&fake.received_of("CarbonCopyList")[0].body)
+            .contains(LEGACY_SESSION)
     );
     let reply = gw
         .call(Soap::V11, "WhoAmI", &[("SessionID", &session)])

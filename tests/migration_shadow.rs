@@ -202,7 +202,7 @@ fn shadowing_a_state_changing_operation_is_refused_at_startup() {
     );
     let err = args(&["WhoAmI"]).resolve().unwrap_err().0;
     assert!(err.contains("expected OPERATION=ROUTE"), "{err}");
-    let config = args(&["WhoAmI=shadow", "ParcelDownload=legacy"])
+    let config = args(&["WhoAmI=shadow", "TPListEx=legacy"])
         .resolve()
         .unwrap();
     assert_eq!(config.routing.routes["WhoAmI"], Route::Shadow);
@@ -223,7 +223,7 @@ fn routes_and_ignore_lists_come_from_the_toml_file_under_the_flags() {
     let path = dir.path().join("gw.toml");
     std::fs::write(
         &path,
-        "legacy = \"http://127.0.0.1:9\"\nshadow-primary = \"rest\"\n\n[routes]\nWhoAmI = \"shadow\"\nParcelDownload = \"legacy\"\n\n[shadow.ignore]\nWhoAmI = [\"/WhoAmIResponse/WhoAmIResult/LastLogin\"]\n",
+        "legacy = \"http://127.0.0.1:9\"\nshadow-primary = \"rest\"\n\n[routes]\nWhoAmI = \"shadow\"\nTPListEx = \"legacy\"\n\n[shadow.ignore]\nWhoAmI = [\"/WhoAmIResponse/WhoAmIResult/LastLogin\"]\n",
     )
     .unwrap();
     let config = ServeArgs {
@@ -235,7 +235,7 @@ fn routes_and_ignore_lists_come_from_the_toml_file_under_the_flags() {
     .unwrap();
     let routing = &config.routing;
     assert_eq!(routing.routes["WhoAmI"], Route::Rest, "the flag wins");
-    assert_eq!(routing.routes["ParcelDownload"], Route::Legacy);
+    assert_eq!(routing.routes["TPListEx"], Route::Legacy);
     assert_eq!(routing.shadow_primary, ShadowPrimary::Rest);
     assert_eq!(
         routing.shadow_ignore["WhoAmI"],

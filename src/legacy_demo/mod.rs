@@ -7,7 +7,7 @@
 //! between the two sides then compares two independent implementations,
 //! which is what it is for. It knows the sandbox's accounts (the same
 //! login works on both sides) and answers `Login`, `Logout`, `WhoAmI`,
-//! `NowUTC`, `Version` and `ParcelInBox` (an empty in-box); any other
+//! `NowUTC`, `Version` and `CarbonCopyList` (an empty in-box); any other
 //! operation gets a `soap:Client` fault saying it is not emulated.
 
 mod answers;
@@ -103,7 +103,7 @@ impl Emulator {
                 "Version",
                 &answers::element("VersionResult", "ECGridOS v4.1 (sandbox legacy emulator)"),
             ),
-            "WhoAmI" | "ParcelInBox" => match self.caller(&request) {
+            "WhoAmI" | "CarbonCopyList" => match self.caller(&request) {
                 Some((account, session)) => {
                     if request.operation == "WhoAmI" {
                         let event = 1 + self
@@ -111,7 +111,7 @@ impl Emulator {
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         request.result("WhoAmI", &answers::session_info(&account, &session, event))
                     } else {
-                        request.result("ParcelInBox", "<ParcelInBoxResult />")
+                        request.result("CarbonCopyList", "<CarbonCopyListResult />")
                     }
                 }
                 None => request.fault("Client", "Session Expired or Invalid."),

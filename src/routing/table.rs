@@ -265,16 +265,16 @@ mod tests {
     fn defaults_rest_for_translated_legacy_for_the_rest_with_legacy() {
         let without = RouteTable::new(&settings(false, &[]));
         assert_eq!(without.route_of("WhoAmI"), Some(Route::Rest));
-        assert_eq!(without.route_of("ParcelDownload"), None);
+        assert_eq!(without.route_of("ReportMonthly"), None);
         let with = RouteTable::new(&settings(true, &[("WhoAmI", Route::Shadow)]));
-        assert_eq!(with.route_of("ParcelDownload"), Some(Route::Legacy));
+        assert_eq!(with.route_of("ReportMonthly"), Some(Route::Legacy));
         assert_eq!(with.route_of("WhoAmI"), Some(Route::Shadow));
         assert_eq!(with.route_of("NoSuchThing"), None);
         let fault_default = RouteTable::new(&RouteSettings {
             default_route: DefaultRoute::Fault,
             ..settings(true, &[])
         });
-        assert_eq!(fault_default.route_of("ParcelDownload"), None);
+        assert_eq!(fault_default.route_of("ReportMonthly"), None);
         assert!(matches!(fault_default.choose("Login"), Choice::Rest(_)));
     }
 
@@ -285,19 +285,19 @@ mod tests {
             err,
             "'WhoAmi' is not an ECGridOS operation (closest real name: WhoAmI)"
         );
-        assert!(check_route("ParcelDownload", Route::Rest, true)
+        assert!(check_route("ReportMonthly", Route::Rest, true)
             .unwrap_err()
-            .contains("does not translate ParcelDownload"));
-        assert!(check_route("ParcelDownload", Route::Legacy, false)
+            .contains("does not translate ReportMonthly"));
+        assert!(check_route("ReportMonthly", Route::Legacy, false)
             .unwrap_err()
             .contains("needs --legacy"));
-        assert!(check_route("ParcelDownload", Route::Shadow, true)
+        assert!(check_route("ReportMonthly", Route::Shadow, true)
             .unwrap_err()
             .contains("cannot be shadowed"));
         let err = check_route("CallBackAdd", Route::Shadow, true).unwrap_err();
         assert!(err.starts_with("CallBackAdd changes state"), "{err}");
         assert!(check_route("WhoAmI", Route::Shadow, true).is_ok());
-        assert!(check_route("ParcelDownload", Route::Legacy, true).is_ok());
+        assert!(check_route("ReportMonthly", Route::Legacy, true).is_ok());
     }
 
     #[test]

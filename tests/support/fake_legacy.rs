@@ -231,10 +231,10 @@ async fn answer(
         Some(Script::Big { mib }) => {
             let piece = Bytes::from(vec![b'A'; 64 * 1024]);
             let head = Bytes::from(format!(
-                r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><ParcelDownloadResponse xmlns="{ns}"><ParcelDownloadResult><FileName>big.edi</FileName><Content>"#
+                r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><TPListExResponse xmlns="{ns}"><TPListExResult><FileName>big.edi</FileName><Content>"#
             ));
             let tail = Bytes::from_static(
-                b"</Content></ParcelDownloadResult></ParcelDownloadResponse></soap:Body></soap:Envelope>",
+                b"</Content></TPListExResult></TPListExResponse></soap:Body></soap:Envelope>",
             );
             let body = Pieces {
                 head: Some(head),
