@@ -282,3 +282,33 @@ async fn a_50_mib_answer_is_streamed_not_held() {
     );
     drop(child);
 }
+
+#[tokio::test]
+async fn an_answer_that_stalls_midway_is_cut_off_after_the_timeout() {
+    let fake = FakeLegacy::start("pw").await;
+    fake.script("ParcelDownload", Script::StallAfterHead);
+    let gw = spawn_gateway(&legacy_config(&fake.base)).await;
+    let response = gw
+        .http
+        .post(gw.url(PATH41))
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(envelope(
+            Soap::V11,
+            NS41,
+            "ParcelDownload",
+            &[("SessionID", "k")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // The gateway ends the stream (the upstream timeout is 1 s); the test's
+    // own bound is far longer, so only a hang would trip it.
+    let read = tokio::time::timeout(Duration::from_secs(20), response.bytes()).await;
+    let read = read.expect("the gateway must end a stalled answer, not hang");
+    assert!(
+        read.is_err(),
+        "a cut-off answer is an error, not a short body: {read:?}"
+    );
+    gw.stop().await;
+}

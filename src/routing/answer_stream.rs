@@ -46,7 +46,11 @@ pub struct AnswerStream {
     /// Bytes held back (a possible start of a match).
     carry: BytesMut,
     idle: Duration,
-    sleep: Pin<Box<Sleep>>,
+    /// When the wait for the next piece runs out (moved on by each piece).
+    deadline: Instant,
+    /// The timer, made only once a wait is pending (a small answer that is
+    /// all there on the first poll never needs one).
+    sleep: Option<Pin<Box<Sleep>>>,
     ended: bool,
 }
 
@@ -60,7 +64,8 @@ impl AnswerStream {
             swap,
             carry: BytesMut::new(),
             idle,
-            sleep: Box::pin(tokio::time::sleep(idle)),
+            deadline: Instant::now() + idle,
+            sleep: None,
             ended: false,
         }
     }
@@ -121,7 +126,14 @@ impl Body for AnswerStream {
         let next = match polled {
             Poll::Ready(next) => next,
             Poll::Pending => {
-                ready!(this.sleep.as_mut().poll(cx));
+                let deadline = this.deadline;
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if sleep.deadline() != deadline {
+                    sleep.as_mut().reset(deadline);
+                }
+                ready!(sleep.as_mut().poll(cx));
                 this.ended = true;
                 return Poll::Ready(Some(Err(format!(
                     "the legacy service sent nothing more for {} (--upstream-timeout)",
@@ -130,8 +142,7 @@ impl Body for AnswerStream {
                 .into())));
             }
         };
-        let deadline = Instant::now() + this.idle;
-        this.sleep.as_mut().reset(deadline);
+        this.deadline = Instant::now() + this.idle;
         match next {
             Some(Ok(frame)) => {
                 let Some(swap) = &this.swap else {

@@ -52,6 +52,8 @@ pub enum Script {
     Big { mib: usize },
     /// NowUTC answering a different second on every call (noise).
     TickingClock,
+    /// The head and a first piece of the body, then nothing ever again.
+    StallAfterHead,
 }
 
 /// The fake's state.
@@ -248,6 +250,16 @@ async fn answer(
                 .body(Body::new(body))
                 .unwrap();
         }
+        Some(Script::StallAfterHead) => {
+            let body = Stalling {
+                first: Some(Bytes::from_static(b"<?xml version=\"1.0\"?><soap:Envelope")),
+            };
+            return Response::builder()
+                .status(200)
+                .header("content-type", "text/xml; charset=utf-8")
+                .body(Body::new(body))
+                .unwrap();
+        }
         Some(Script::TickingClock) => {
             let n = state.calls.fetch_add(1, Ordering::Relaxed);
             return reply(
@@ -362,5 +374,25 @@ impl hyper::body::Body for Pieces {
             self.tail.take()
         };
         std::task::Poll::Ready(next.map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+}
+
+/// One piece, then pending forever (the gateway's deadline must end it).
+struct Stalling {
+    first: Option<Bytes>,
+}
+
+impl hyper::body::Body for Stalling {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        match self.first.take() {
+            Some(b) => std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b)))),
+            None => std::task::Poll::Pending,
+        }
     }
 }
