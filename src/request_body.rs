@@ -218,7 +218,13 @@ pub async fn read_body(
     deadline: BodyDeadline,
 ) -> Result<Bytes, Fault> {
     let started = tokio::time::Instant::now();
-    let mut collected = Vec::new();
+    // Sized once from the announced length (at most the limit): a buffer
+    // grown by doubling could hold up to twice the body while it stalls.
+    let announced = body.size_hint().exact().unwrap_or(0);
+    let capacity = usize::try_from(announced)
+        .unwrap_or(usize::MAX)
+        .min(limit.raise_to.unwrap_or(limit.limit));
+    let mut collected = Vec::with_capacity(capacity);
     loop {
         let cutoff = started + deadline.allowed(collected.len());
         let frame = match tokio::time::timeout_at(cutoff, body.frame()).await {
@@ -245,6 +251,9 @@ pub async fn read_body(
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limit.limit {
                 limit = limit.raised(&collected, &data)?;
+                if collected.len() + data.len() > limit.limit {
+                    return Err(too_large(limit.limit, limit.flag, None));
+                }
             }
             if collected.is_empty() && body.is_end_stream() {
                 // The whole body in one frame (the common case): no copy.

@@ -286,7 +286,7 @@ async fn a_50_mib_answer_is_streamed_not_held() {
 #[tokio::test]
 async fn an_answer_that_stalls_midway_is_cut_off_after_the_timeout() {
     let fake = FakeLegacy::start("pw").await;
-    fake.script("ParcelDownload", Script::StallAfterHead);
+    fake.script("TPListEx", Script::StallAfterHead);
     let gw = spawn_gateway(&legacy_config(&fake.base)).await;
     let response = gw
         .http
@@ -295,7 +295,7 @@ async fn an_answer_that_stalls_midway_is_cut_off_after_the_timeout() {
         .body(envelope(
             Soap::V11,
             NS41,
-            "ParcelDownload",
+            "TPListEx",
             &[("SessionID", "k")],
         ))
         .send()
