@@ -9,8 +9,8 @@
 //!
 //! The CallBackTest cases use the WSDL form a generated client sends
 //! (`SessionID, CallBackEventID, ParcelID, InterchangeID, UserID`), the real
-//! `CallBackTest::parse`, and the real `CallBackQueueIDInfo` writer fed by
-//! the answer the sandbox gives for a delivered test.
+//! `CallBackTest::parse`, and the generated `CallBackQueueIDInfo` writer fed
+//! by the answer the sandbox gives for a delivered test.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -20,7 +20,7 @@ use std::time::Instant;
 use criterion::{BenchmarkId, Criterion};
 
 use ecgrid_gateway::ops::bench_api::{
-    CallBackTest, CallBackTestResponse, Login, LoginResponse, WhoAmI, WhoAmIResponse,
+    callback_test_sample, whoami_sample, CallBackTest, Login, LoginResponse, WhoAmI,
 };
 use ecgrid_gateway::ops::{self, Operation};
 use ecgrid_gateway::soap::writer::WriteBody;
@@ -158,7 +158,7 @@ fn read_and_dispatch(case: &Case, limits: &Limits) -> (SoapVersion, Parsed) {
             Ok(r) => Parsed::Login(r),
             Err(f) => Parsed::Fault(f),
         },
-        "WhoAmI" => match WhoAmI::parse(&request.params) {
+        "WhoAmI" => match <WhoAmI as Operation>::parse(&request.params) {
             Ok(r) => Parsed::WhoAmI(r),
             Err(f) => Parsed::Fault(f),
         },
@@ -175,8 +175,8 @@ fn read_and_dispatch(case: &Case, limits: &Limits) -> (SoapVersion, Parsed) {
 fn respond(parsed: &Parsed) -> Result<Box<dyn WriteBody>, &Fault> {
     Ok(match parsed {
         Parsed::Login(_) => Box::new(LoginResponse::sample()),
-        Parsed::WhoAmI(_) => Box::new(WhoAmIResponse::sample()),
-        Parsed::CallBackTest(_) => Box::new(CallBackTestResponse::sample(7001)),
+        Parsed::WhoAmI(_) => Box::new(whoami_sample()),
+        Parsed::CallBackTest(_) => Box::new(callback_test_sample(7001)),
         Parsed::Fault(f) => return Err(f),
     })
 }

@@ -22,10 +22,13 @@
 use crate::domain::{CallBackEventType, Direction, HttpAuthType, Objects, Status};
 use crate::rest::callbacks::CreateCallback;
 use crate::rest::Auth;
+use crate::schema::responses::CallBackAddExResponse;
+use crate::schema::types::CallBackQueueIDInfo;
+use crate::schema::WriteXml;
 use crate::soap::writer::{WriteBody, XmlWriter};
 use crate::soap::{Fault, Params};
 
-use super::callback_types::{EventIdInfo, QueueIdInfo};
+use super::callback_types::{callback_event_id_info, callback_queue_id_info_of_created};
 use super::{Context, Operation};
 
 /// Parameters only the reference form of `CallBackAdd` has.
@@ -71,14 +74,14 @@ async fn create(
     .await
 }
 
-/// A `CallBackAddEx` request.
+/// A `CallBackAddEx` request. Read by hand rather than by the generated
+/// `CallBackAddExRequest`: that gives an absent parameter its .NET default
+/// (`Status` `Development`, `Direction` `NoDir`, `Frequency` 0), which would
+/// be sent to REST; here an absent one is left for the upstream to default.
 pub struct CallBackAddEx {
     session_id: Option<String>,
     body: CreateCallback,
 }
-
-/// `CallBackAddExResult` (`CallBackEventIDInfo`).
-pub struct CallBackAddExResponse(EventIdInfo);
 
 impl Operation for CallBackAddEx {
     const NAME: &'static str = "CallBackAddEx";
@@ -115,13 +118,8 @@ impl Operation for CallBackAddEx {
 
     async fn call(self, ctx: &Context) -> Result<CallBackAddExResponse, Fault> {
         let record = create(ctx, self.session_id.as_deref(), self.body).await?;
-        Ok(CallBackAddExResponse(EventIdInfo::from_record(&record)?))
-    }
-}
-
-impl WriteBody for CallBackAddExResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        self.0.write(w, "CallBackAddExResult");
+        let info = callback_event_id_info(&record)?;
+        Ok(CallBackAddExResponse { result: Some(info) })
     }
 }
 
@@ -165,8 +163,9 @@ pub struct CallBackAdd {
     body: CreateCallback,
 }
 
-/// `CallBackAddResult` (`CallBackQueueIDInfo`).
-pub struct CallBackAddResponse(QueueIdInfo);
+/// `CallBackAddResult`: a `CallBackQueueIDInfo` (the operation is not in the
+/// original WSDL, so it has no generated response).
+pub struct CallBackAddResponse(CallBackQueueIDInfo);
 
 impl CallBackAdd {
     /// The REST body for the request's form.
@@ -224,13 +223,15 @@ impl Operation for CallBackAdd {
     async fn call(self, ctx: &Context) -> Result<CallBackAddResponse, Fault> {
         tracing::debug!(form = ?self.form, "CallBackAdd form");
         let record = create(ctx, self.session_id.as_deref(), self.body).await?;
-        Ok(CallBackAddResponse(QueueIdInfo::from_created(&record)?))
+        Ok(CallBackAddResponse(callback_queue_id_info_of_created(
+            &record,
+        )?))
     }
 }
 
 impl WriteBody for CallBackAddResponse {
     fn write_body(&self, w: &mut XmlWriter) {
-        self.0.write(w, "CallBackAddResult");
+        self.0.write_xml(w, "CallBackAddResult");
     }
 }
 

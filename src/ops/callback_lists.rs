@@ -23,48 +23,41 @@ use std::collections::BTreeMap;
 use crate::domain::{DeliveryStatus, Status};
 use crate::rest::callbacks::{CallbackEvent, EventListFilter, QueueListFilter};
 use crate::rest::Auth;
-use crate::soap::writer::{format_datetime, WriteBody, XmlWriter};
+use crate::schema::requests::{
+    CallBackEventListExRequest, CallBackFailedListExRequest, CallBackFailedListRequest,
+    CallBackPendingListExRequest, CallBackPendingListRequest,
+};
+use crate::schema::responses::{
+    CallBackEventListExResponse, CallBackFailedListExResponse, CallBackFailedListResponse,
+    CallBackPendingListExResponse, CallBackPendingListResponse,
+};
+use crate::schema::types::{ArrayOfCallBackEventIDInfo, ArrayOfCallBackQueueIDInfo};
+use crate::soap::writer::format_datetime;
 use crate::soap::{Fault, Params};
 
 use super::callback_types::{
-    upstream_enum, write_event_array, write_queue_array, EventIdInfo, QueueIdInfo,
+    callback_event_id_info, callback_queue_id_info_of_event, upstream_enum,
 };
 use super::{Context, Operation};
 
 /// `Some(id)` for a scope id other than 0 ("all").
-fn scope(params: &Params, name: &str) -> Result<Option<i32>, Fault> {
-    Ok(params.int::<i32>(name)?.filter(|&id| id != 0))
+fn scope(id: i32) -> Option<i32> {
+    Some(id).filter(|&id| id != 0)
 }
 
-/// A `CallBackEventListEx` request.
-pub struct CallBackEventListEx {
-    session_id: Option<String>,
-    filter: QueueListFilter,
-    show_inactive: bool,
-}
-
-/// `CallBackEventListExResult` (`ArrayOfCallBackEventIDInfo`).
-pub struct CallBackEventListExResponse(Vec<EventIdInfo>);
+/// A `CallBackEventListEx` request: the generated `CallBackEventListExRequest`.
+pub use crate::schema::requests::CallBackEventListExRequest as CallBackEventListEx;
 
 impl Operation for CallBackEventListEx {
     const NAME: &'static str = "CallBackEventListEx";
     type Response = CallBackEventListExResponse;
 
     fn parse(params: &Params) -> Result<Self, Fault> {
-        let show_inactive = params.bool("ShowInactive")?.unwrap_or(false);
-        Ok(CallBackEventListEx {
-            session_id: params.get("SessionID").map(str::to_string),
-            filter: QueueListFilter {
-                network_id: scope(params, "NetworkID")?,
-                mailbox_id: scope(params, "MailboxID")?,
-                status: (!show_inactive).then(|| Status::Active.as_str().to_string()),
-            },
-            show_inactive,
-        })
+        CallBackEventListExRequest::parse(params)
     }
 
     async fn call(self, ctx: &Context) -> Result<CallBackEventListExResponse, Fault> {
-        let filter = &self.filter;
+        let filter = &queue_list_filter(&self);
         let entries = ctx
             .call_as(self.session_id.as_deref(), |auth: Auth| async move {
                 ctx.rest.queue_list_all(&auth, filter).await
@@ -72,18 +65,23 @@ impl Operation for CallBackEventListEx {
             .await?;
         let mut list = Vec::with_capacity(entries.len());
         for entry in &entries {
-            let info = EventIdInfo::from_record(&entry.callback)?;
+            let info = callback_event_id_info(&entry.callback)?;
             if self.show_inactive || info.status == Status::Active {
                 list.push(info);
             }
         }
-        Ok(CallBackEventListExResponse(list))
+        let result = Some(ArrayOfCallBackEventIDInfo(list));
+        Ok(CallBackEventListExResponse { result })
     }
 }
 
-impl WriteBody for CallBackEventListExResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        write_event_array(w, "CallBackEventListExResult", &self.0);
+/// The `queue-list` filter of a `CallBackEventListEx`: its scope, and
+/// `Active` only unless `ShowInactive`.
+fn queue_list_filter(request: &CallBackEventListEx) -> QueueListFilter {
+    QueueListFilter {
+        network_id: scope(request.network_id),
+        mailbox_id: scope(request.mailbox_id),
+        status: (!request.show_inactive).then(|| Status::Active.as_str().to_string()),
     }
 }
 
@@ -109,59 +107,43 @@ impl Keep {
     }
 }
 
-/// A pending or failed list request (the plain and `Ex` forms alike).
-struct QueueListRequest {
-    session_id: Option<String>,
-    network_id: Option<i32>,
-    mailbox_id: Option<i32>,
-    max_days: Option<i16>,
+/// What a pending or failed list asks for (the plain and `Ex` forms alike).
+struct QueueList<'a> {
+    session_id: Option<&'a str>,
+    network_id: i32,
+    mailbox_id: i32,
+    /// 0: no lower date bound.
+    max_days: i16,
     keep: Keep,
 }
 
-impl QueueListRequest {
-    fn parse(params: &Params, keep: Keep, ex: bool) -> Result<Self, Fault> {
-        let (network_id, mailbox_id) = if ex {
-            (scope(params, "NetworkID")?, scope(params, "MailboxID")?)
-        } else {
-            (None, None)
-        };
-        let max_days = match keep {
-            Keep::Open => None,
-            Keep::DeadLetter => {
-                let days = params.int::<i16>("MaxDays")?.unwrap_or(0);
-                if days < 0 {
-                    return Err(Fault::invalid(format!(
-                        "parameter MaxDays must be 0 (no date limit) or more, got {days}"
-                    )));
-                }
-                Some(days).filter(|&d| d > 0)
-            }
-        };
-        Ok(QueueListRequest {
-            session_id: params.get("SessionID").map(str::to_string),
-            network_id,
-            mailbox_id,
-            max_days,
-            keep,
-        })
+/// Refuses a negative `MaxDays` (0 means no date limit).
+fn check_max_days(days: i16) -> Result<(), Fault> {
+    if days < 0 {
+        return Err(Fault::invalid(format!(
+            "parameter MaxDays must be 0 (no date limit) or more, got {days}"
+        )));
     }
+    Ok(())
+}
 
-    async fn run(self, ctx: &Context) -> Result<Vec<QueueIdInfo>, Fault> {
-        let begin_date = self
-            .max_days
-            .map(|days| format_datetime(ctx.now() - time::Duration::days(i64::from(days))));
+impl QueueList<'_> {
+    async fn run(self, ctx: &Context) -> Result<Option<ArrayOfCallBackQueueIDInfo>, Fault> {
+        let begin_date = (self.max_days > 0)
+            .then(|| format_datetime(ctx.now() - time::Duration::days(i64::from(self.max_days))));
+        let (network_id, mailbox_id) = (scope(self.network_id), scope(self.mailbox_id));
         let mut by_id: BTreeMap<(Option<time::OffsetDateTime>, i64), CallbackEvent> =
             BTreeMap::new();
         for status in self.keep.statuses() {
             let filter = EventListFilter {
-                mailbox_id: self.mailbox_id,
+                mailbox_id,
                 begin_date: begin_date.clone(),
                 callback_id: None,
                 status: Some(status.as_str().to_string()),
             };
             let filter = &filter;
             let events = ctx
-                .call_as(self.session_id.as_deref(), |auth: Auth| async move {
+                .call_as(self.session_id, |auth: Auth| async move {
                     ctx.rest.event_list_all(&auth, filter).await
                 })
                 .await?;
@@ -171,7 +153,7 @@ impl QueueListRequest {
                 };
                 let delivery: DeliveryStatus =
                     upstream_enum("status", event.status.as_deref().unwrap_or(""))?;
-                let in_network = match (self.network_id, event.network_id) {
+                let in_network = match (network_id, event.network_id) {
                     (Some(wanted), Some(actual)) => wanted == actual,
                     _ => true,
                 };
@@ -180,55 +162,114 @@ impl QueueListRequest {
                 }
             }
         }
-        by_id.values().map(QueueIdInfo::from_event).collect()
+        let list = by_id.values().map(callback_queue_id_info_of_event);
+        Ok(Some(ArrayOfCallBackQueueIDInfo(
+            list.collect::<Result<_, _>>()?,
+        )))
     }
 }
 
-macro_rules! queue_list_op {
-    ($(#[$doc:meta])* $name:ident, $response:ident, $result:literal, $keep:expr, $ex:expr) => {
-        $(#[$doc])*
-        pub struct $name(QueueListRequest);
+/// A `CallBackPendingList` request: the generated `CallBackPendingListRequest`.
+pub use crate::schema::requests::CallBackPendingListRequest as CallBackPendingList;
 
-        #[doc = concat!("`", $result, "` (`ArrayOfCallBackQueueIDInfo`).")]
-        pub struct $response(Vec<QueueIdInfo>);
+impl Operation for CallBackPendingList {
+    const NAME: &'static str = "CallBackPendingList";
+    type Response = CallBackPendingListResponse;
 
-        impl Operation for $name {
-            const NAME: &'static str = stringify!($name);
-            type Response = $response;
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        CallBackPendingListRequest::parse(params)
+    }
 
-            fn parse(params: &Params) -> Result<Self, Fault> {
-                QueueListRequest::parse(params, $keep, $ex).map($name)
-            }
-
-            async fn call(self, ctx: &Context) -> Result<$response, Fault> {
-                self.0.run(ctx).await.map($response)
-            }
-        }
-
-        impl WriteBody for $response {
-            fn write_body(&self, w: &mut XmlWriter) {
-                write_queue_array(w, $result, &self.0);
-            }
-        }
-    };
+    async fn call(self, ctx: &Context) -> Result<CallBackPendingListResponse, Fault> {
+        let list = QueueList {
+            session_id: self.session_id.as_deref(),
+            network_id: 0,
+            mailbox_id: 0,
+            max_days: 0,
+            keep: Keep::Open,
+        };
+        let result = list.run(ctx).await?;
+        Ok(CallBackPendingListResponse { result })
+    }
 }
 
-queue_list_op!(
-    /// A `CallBackPendingList` request.
-    CallBackPendingList, CallBackPendingListResponse, "CallBackPendingListResult", Keep::Open, false
-);
-queue_list_op!(
-    /// A `CallBackPendingListEx` request.
-    CallBackPendingListEx, CallBackPendingListExResponse, "CallBackPendingListExResult", Keep::Open, true
-);
-queue_list_op!(
-    /// A `CallBackFailedList` request.
-    CallBackFailedList, CallBackFailedListResponse, "CallBackFailedListResult", Keep::DeadLetter, false
-);
-queue_list_op!(
-    /// A `CallBackFailedListEx` request.
-    CallBackFailedListEx, CallBackFailedListExResponse, "CallBackFailedListExResult", Keep::DeadLetter, true
-);
+/// A `CallBackPendingListEx` request: the generated `CallBackPendingListExRequest`.
+pub use crate::schema::requests::CallBackPendingListExRequest as CallBackPendingListEx;
+
+impl Operation for CallBackPendingListEx {
+    const NAME: &'static str = "CallBackPendingListEx";
+    type Response = CallBackPendingListExResponse;
+
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        CallBackPendingListExRequest::parse(params)
+    }
+
+    async fn call(self, ctx: &Context) -> Result<CallBackPendingListExResponse, Fault> {
+        let list = QueueList {
+            session_id: self.session_id.as_deref(),
+            network_id: self.network_id,
+            mailbox_id: self.mailbox_id,
+            max_days: 0,
+            keep: Keep::Open,
+        };
+        let result = list.run(ctx).await?;
+        Ok(CallBackPendingListExResponse { result })
+    }
+}
+
+/// A `CallBackFailedList` request: the generated `CallBackFailedListRequest`,
+/// with `MaxDays` 0 or more.
+pub use crate::schema::requests::CallBackFailedListRequest as CallBackFailedList;
+
+impl Operation for CallBackFailedList {
+    const NAME: &'static str = "CallBackFailedList";
+    type Response = CallBackFailedListResponse;
+
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        let request = CallBackFailedListRequest::parse(params)?;
+        check_max_days(request.max_days)?;
+        Ok(request)
+    }
+
+    async fn call(self, ctx: &Context) -> Result<CallBackFailedListResponse, Fault> {
+        let list = QueueList {
+            session_id: self.session_id.as_deref(),
+            network_id: 0,
+            mailbox_id: 0,
+            max_days: self.max_days,
+            keep: Keep::DeadLetter,
+        };
+        let result = list.run(ctx).await?;
+        Ok(CallBackFailedListResponse { result })
+    }
+}
+
+/// A `CallBackFailedListEx` request: the generated
+/// `CallBackFailedListExRequest`, with `MaxDays` 0 or more.
+pub use crate::schema::requests::CallBackFailedListExRequest as CallBackFailedListEx;
+
+impl Operation for CallBackFailedListEx {
+    const NAME: &'static str = "CallBackFailedListEx";
+    type Response = CallBackFailedListExResponse;
+
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        let request = CallBackFailedListExRequest::parse(params)?;
+        check_max_days(request.max_days)?;
+        Ok(request)
+    }
+
+    async fn call(self, ctx: &Context) -> Result<CallBackFailedListExResponse, Fault> {
+        let list = QueueList {
+            session_id: self.session_id.as_deref(),
+            network_id: self.network_id,
+            mailbox_id: self.mailbox_id,
+            max_days: self.max_days,
+            keep: Keep::DeadLetter,
+        };
+        let result = list.run(ctx).await?;
+        Ok(CallBackFailedListExResponse { result })
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -241,9 +282,9 @@ mod tests {
             ("MailboxID", "101"),
             ("ShowInactive", "false"),
         ]);
-        let op = CallBackEventListEx::parse(&p).unwrap();
+        let op = <CallBackEventListEx as Operation>::parse(&p).unwrap();
         assert_eq!(
-            op.filter,
+            queue_list_filter(&op),
             QueueListFilter {
                 mailbox_id: Some(101),
                 network_id: None,
@@ -251,31 +292,25 @@ mod tests {
             }
         );
         let p = Params::from_pairs([("ShowInactive", "true")]);
-        assert_eq!(CallBackEventListEx::parse(&p).unwrap().filter.status, None);
+        let op = <CallBackEventListEx as Operation>::parse(&p).unwrap();
+        assert_eq!(queue_list_filter(&op).status, None);
     }
 
     #[test]
     fn max_days_zero_is_unbounded_and_negative_is_refused() {
         let p = Params::from_pairs([("MaxDays", "0")]);
-        assert_eq!(
-            QueueListRequest::parse(&p, Keep::DeadLetter, false)
-                .unwrap()
-                .max_days,
-            None
-        );
-        let p = Params::from_pairs([("MaxDays", "7")]);
-        assert_eq!(
-            QueueListRequest::parse(&p, Keep::DeadLetter, false)
-                .unwrap()
-                .max_days,
-            Some(7)
-        );
+        let op = <CallBackFailedList as Operation>::parse(&p).unwrap();
+        assert_eq!(op.max_days, 0);
+        let p = Params::from_pairs([("MaxDays", "7"), ("NetworkID", "1")]);
+        let op = <CallBackFailedListEx as Operation>::parse(&p).unwrap();
+        assert_eq!((op.max_days, op.network_id), (7, 1));
         let p = Params::from_pairs([("MaxDays", "-1")]);
-        assert!(QueueListRequest::parse(&p, Keep::DeadLetter, false)
-            .err()
-            .unwrap()
-            .message
-            .contains("MaxDays must be 0"));
+        for fault in [
+            <CallBackFailedList as Operation>::parse(&p).err(),
+            <CallBackFailedListEx as Operation>::parse(&p).err(),
+        ] {
+            assert!(fault.unwrap().message.contains("MaxDays must be 0"));
+        }
     }
 
     #[test]

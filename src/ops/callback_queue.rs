@@ -17,38 +17,38 @@
 
 use std::cmp::Reverse;
 
-use crate::domain::Status;
 use crate::rest::callbacks::{EventListFilter, UpdateCallback};
 use crate::rest::Auth;
-use crate::soap::writer::{WriteBody, XmlWriter};
+use crate::schema::requests::{
+    CallBackEventInfoRequest, CallBackEventSetStatusRequest, CallBackQueueInfoRequest,
+};
+use crate::schema::responses::{
+    CallBackEventInfoResponse, CallBackEventSetStatusResponse, CallBackQueueInfoResponse,
+};
+use crate::schema::types::ArrayOfCallBackQueueIDInfo;
 use crate::soap::{Fault, Params};
 
-use super::callback_types::{EventIdInfo, QueueIdInfo};
+use super::callback_types::{
+    callback_event_id_info, callback_queue_id_info_of_event, callback_queue_id_info_of_queue_entry,
+};
 use super::{Context, Operation};
 
-/// A `CallBackQueueInfo` request.
-pub struct CallBackQueueInfo {
-    session_id: Option<String>,
-    callback_id: i64,
-}
-
-/// `CallBackQueueInfoResult` (`CallBackQueueIDInfo`).
-pub struct CallBackQueueInfoResponse(QueueIdInfo);
+/// A `CallBackQueueInfo` request: the generated `CallBackQueueInfoRequest`.
+pub use crate::schema::requests::CallBackQueueInfoRequest as CallBackQueueInfo;
 
 impl Operation for CallBackQueueInfo {
     const NAME: &'static str = "CallBackQueueInfo";
     type Response = CallBackQueueInfoResponse;
 
     fn parse(params: &Params) -> Result<Self, Fault> {
-        Ok(CallBackQueueInfo {
-            session_id: params.get("SessionID").map(str::to_string),
-            callback_id: params.required_int::<i64>("CallBackQueueID")?,
-        })
+        let request = CallBackQueueInfoRequest::parse(params)?;
+        params.require("CallBackQueueID")?;
+        Ok(request)
     }
 
     async fn call(self, ctx: &Context) -> Result<CallBackQueueInfoResponse, Fault> {
         let session = self.session_id.as_deref();
-        let id = self.callback_id;
+        let id = self.call_back_queue_id;
         let entry = ctx
             .call_as(session, |auth: Auth| async move {
                 ctx.rest.queue_entry(&auth, id).await
@@ -63,57 +63,43 @@ impl Operation for CallBackQueueInfo {
             ),
             None => None,
         };
-        Ok(CallBackQueueInfoResponse(QueueIdInfo::from_queue_entry(
-            &entry,
-            latest.as_ref(),
-        )?))
+        let info = callback_queue_id_info_of_queue_entry(&entry, latest.as_ref())?;
+        Ok(CallBackQueueInfoResponse { result: Some(info) })
     }
 }
 
-impl WriteBody for CallBackQueueInfoResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        self.0.write(w, "CallBackQueueInfoResult");
-    }
-}
-
-/// A `CallBackEventInfo` request.
-pub struct CallBackEventInfo {
-    session_id: Option<String>,
-    callback_id: i64,
-    queue_count: usize,
-}
-
-/// `CallBackEventInfoResult` (`CallBackEventIDInfo` with `CallBackQueue`).
-pub struct CallBackEventInfoResponse(EventIdInfo);
+/// A `CallBackEventInfo` request: the generated `CallBackEventInfoRequest`,
+/// with `CallBackEventID` required and `QueueCount` 0 or more.
+pub use crate::schema::requests::CallBackEventInfoRequest as CallBackEventInfo;
 
 impl Operation for CallBackEventInfo {
     const NAME: &'static str = "CallBackEventInfo";
     type Response = CallBackEventInfoResponse;
 
     fn parse(params: &Params) -> Result<Self, Fault> {
-        let queue_count = params.int::<i16>("QueueCount")?.unwrap_or(0);
-        let queue_count = usize::try_from(queue_count).map_err(|_| {
-            Fault::invalid(format!(
-                "parameter QueueCount must be 0 or more (how many of the latest deliveries to list), got {queue_count}"
-            ))
-        })?;
-        Ok(CallBackEventInfo {
-            session_id: params.get("SessionID").map(str::to_string),
-            callback_id: i64::from(params.required_int::<i32>("CallBackEventID")?),
-            queue_count,
-        })
+        let request = CallBackEventInfoRequest::parse(params)?;
+        if request.queue_count < 0 {
+            return Err(Fault::invalid(format!(
+                "parameter QueueCount must be 0 or more (how many of the latest deliveries to list), got {}",
+                request.queue_count
+            )));
+        }
+        params.require("CallBackEventID")?;
+        Ok(request)
     }
 
     async fn call(self, ctx: &Context) -> Result<CallBackEventInfoResponse, Fault> {
         let session = self.session_id.as_deref();
-        let id = self.callback_id;
+        let id = i64::from(self.call_back_event_id);
         let entry = ctx
             .call_as(session, |auth: Auth| async move {
                 ctx.rest.queue_entry(&auth, id).await
             })
             .await?;
-        let mut info = EventIdInfo::from_record(&entry.callback)?;
-        if self.queue_count > 0 {
+        let mut info = callback_event_id_info(&entry.callback)?;
+        // Not negative: `parse` refused that.
+        let queue_count = usize::try_from(self.queue_count).unwrap_or(0);
+        if queue_count > 0 {
             let filter = EventListFilter {
                 callback_id: Some(id),
                 ..EventListFilter::default()
@@ -126,63 +112,49 @@ impl Operation for CallBackEventInfo {
                 .await?;
             events.retain(|e| e.callback_id() == Some(id));
             events.sort_by_key(|e| Reverse((e.created, e.callback_event_id)));
-            events.truncate(self.queue_count);
+            events.truncate(queue_count);
             let mut queue = Vec::with_capacity(events.len());
             for event in &events {
-                let mut item = QueueIdInfo::from_event(event)?;
+                let mut item = callback_queue_id_info_of_event(event)?;
                 item.user_id = info.user_id;
                 queue.push(item);
             }
-            info.queue = Some(queue);
+            info.call_back_queue = Some(ArrayOfCallBackQueueIDInfo(queue));
         }
-        Ok(CallBackEventInfoResponse(info))
+        Ok(CallBackEventInfoResponse { result: Some(info) })
     }
 }
 
-impl WriteBody for CallBackEventInfoResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        self.0.write(w, "CallBackEventInfoResult");
-    }
-}
-
-/// A `CallBackEventSetStatus` request.
-pub struct CallBackEventSetStatus {
-    session_id: Option<String>,
-    body: UpdateCallback,
-}
-
-/// `CallBackEventSetStatusResult`: `true` once the upstream took it.
-pub struct CallBackEventSetStatusResponse;
+/// A `CallBackEventSetStatus` request: the generated
+/// `CallBackEventSetStatusRequest`, with both parameters required.
+pub use crate::schema::requests::CallBackEventSetStatusRequest as CallBackEventSetStatus;
 
 impl Operation for CallBackEventSetStatus {
     const NAME: &'static str = "CallBackEventSetStatus";
     type Response = CallBackEventSetStatusResponse;
 
     fn parse(params: &Params) -> Result<Self, Fault> {
-        let callback_id = i64::from(params.required_int::<i32>("CallBackEventID")?);
-        let status: Status = params.required_enumeration("Status")?;
-        Ok(CallBackEventSetStatus {
-            session_id: params.get("SessionID").map(str::to_string),
-            body: UpdateCallback {
-                callback_id,
-                status: Some(status.as_str().to_string()),
-            },
-        })
+        let request = CallBackEventSetStatusRequest::parse(params)?;
+        params.require("CallBackEventID")?;
+        params.require("Status")?;
+        Ok(request)
     }
 
     async fn call(self, ctx: &Context) -> Result<CallBackEventSetStatusResponse, Fault> {
-        let body = &self.body;
+        let body = &update_callback(&self);
         ctx.call_as(self.session_id.as_deref(), |auth: Auth| async move {
             ctx.rest.update_callback(&auth, body).await
         })
         .await?;
-        Ok(CallBackEventSetStatusResponse)
+        Ok(CallBackEventSetStatusResponse { result: true })
     }
 }
 
-impl WriteBody for CallBackEventSetStatusResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        w.boolean("CallBackEventSetStatusResult", true);
+/// The REST `update` body of a `CallBackEventSetStatus`.
+fn update_callback(request: &CallBackEventSetStatus) -> UpdateCallback {
+    UpdateCallback {
+        callback_id: i64::from(request.call_back_event_id),
+        status: Some(request.status.as_str().to_string()),
     }
 }
 
@@ -193,28 +165,69 @@ mod tests {
     #[test]
     fn queue_count_must_not_be_negative() {
         let p = Params::from_pairs([("CallBackEventID", "1"), ("QueueCount", "-1")]);
-        let fault = CallBackEventInfo::parse(&p).err().unwrap();
+        let fault = <CallBackEventInfo as Operation>::parse(&p).err().unwrap();
         assert!(
             fault.message.contains("QueueCount must be 0 or more"),
             "{}",
             fault.message
         );
         let p = Params::from_pairs([("CallBackEventID", "1"), ("QueueCount", "5")]);
-        assert_eq!(CallBackEventInfo::parse(&p).unwrap().queue_count, 5);
+        assert_eq!(
+            <CallBackEventInfo as Operation>::parse(&p)
+                .unwrap()
+                .queue_count,
+            5
+        );
     }
 
     #[test]
     fn set_status_crosses_status_by_name() {
         let p = Params::from_pairs([("CallBackEventID", "7"), ("Status", "suspended")]);
-        let op = CallBackEventSetStatus::parse(&p).unwrap();
+        let op = <CallBackEventSetStatus as Operation>::parse(&p).unwrap();
         assert_eq!(
-            serde_json::to_value(&op.body).unwrap(),
+            serde_json::to_value(update_callback(&op)).unwrap(),
             serde_json::json!({"callbackId": 7, "status": "Suspended"})
         );
         let bad = Params::from_pairs([("CallBackEventID", "7"), ("Status", "Paused")]);
-        let fault = CallBackEventSetStatus::parse(&bad).err().unwrap();
+        let fault = <CallBackEventSetStatus as Operation>::parse(&bad)
+            .err()
+            .unwrap();
         assert!(fault
             .message
             .contains("Development, Active, Preproduction, Suspended, Terminated"));
+    }
+
+    #[test]
+    fn ids_and_status_are_required_not_defaulted() {
+        let blank = Params::from_pairs([("SessionID", "S"), ("CallBackQueueID", " ")]);
+        let no_status = Params::from_pairs([("CallBackEventID", "7")]);
+        let no_id = Params::from_pairs([("Status", "Active")]);
+        for (fault, name) in [
+            (
+                <CallBackQueueInfo as Operation>::parse(&blank).err(),
+                "CallBackQueueID",
+            ),
+            (
+                <CallBackEventInfo as Operation>::parse(&no_status).err(),
+                "",
+            ),
+            (
+                <CallBackEventInfo as Operation>::parse(&no_id).err(),
+                "CallBackEventID",
+            ),
+            (
+                <CallBackEventSetStatus as Operation>::parse(&no_status).err(),
+                "Status",
+            ),
+            (
+                <CallBackEventSetStatus as Operation>::parse(&no_id).err(),
+                "CallBackEventID",
+            ),
+        ] {
+            match fault {
+                Some(fault) => assert_eq!(fault.message, format!("parameter {name} is required")),
+                None => assert_eq!(name, "", "{name} accepted when missing"),
+            }
+        }
     }
 }

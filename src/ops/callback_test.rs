@@ -17,10 +17,11 @@
 
 use crate::rest::callbacks::TestResult;
 use crate::rest::Auth;
-use crate::soap::writer::{WriteBody, XmlWriter};
+use crate::schema::requests::CallBackTestRequest;
+use crate::schema::responses::CallBackTestResponse;
 use crate::soap::{Fault, Params};
 
-use super::callback_types::QueueIdInfo;
+use super::callback_types::callback_queue_id_info_of_test;
 use super::{Context, Operation};
 
 /// What each form needs, for the fault when the form cannot be told.
@@ -52,15 +53,13 @@ impl TestForm {
     }
 }
 
-/// A `CallBackTest` request.
+/// A `CallBackTest` request, in either form (the WSDL form is read by the
+/// generated `CallBackTestRequest`; the guide form is not in the WSDL).
 pub struct CallBackTest {
     session_id: Option<String>,
     form: TestForm,
     callback_id: i64,
 }
-
-/// `CallBackTestResult` (`CallBackQueueIDInfo`).
-pub struct CallBackTestResponse(QueueIdInfo);
 
 impl Operation for CallBackTest {
     const NAME: &'static str = "CallBackTest";
@@ -68,18 +67,21 @@ impl Operation for CallBackTest {
 
     fn parse(params: &Params) -> Result<Self, Fault> {
         let form = TestForm::detect(params)?;
-        let callback_id = match form {
+        let (session_id, callback_id) = match form {
             TestForm::Wsdl => {
-                // Read for validation; REST's test has no such inputs.
-                params.int::<i64>("ParcelID")?;
-                params.int::<i64>("InterchangeID")?;
-                params.int::<i32>("UserID")?;
-                i64::from(params.required_int::<i32>("CallBackEventID")?)
+                // ParcelID, InterchangeID and UserID are read (so checked)
+                // but not sent: REST's test has no such inputs.
+                let request = CallBackTestRequest::parse(params)?;
+                params.require("CallBackEventID")?;
+                (request.session_id, i64::from(request.call_back_event_id))
             }
-            TestForm::Guide => params.required_int::<i64>("CallBackQueueID")?,
+            TestForm::Guide => (
+                params.get("SessionID").map(str::to_string),
+                params.required_int::<i64>("CallBackQueueID")?,
+            ),
         };
         Ok(CallBackTest {
-            session_id: params.get("SessionID").map(str::to_string),
+            session_id,
             form,
             callback_id,
         })
@@ -93,32 +95,27 @@ impl Operation for CallBackTest {
                 ctx.rest.test_callback(&auth, id).await
             })
             .await?;
-        Ok(CallBackTestResponse(QueueIdInfo::from_test(id, &result)?))
+        let info = callback_queue_id_info_of_test(id, &result)?;
+        Ok(CallBackTestResponse { result: Some(info) })
     }
 }
 
-impl CallBackTestResponse {
-    /// The answer to a test delivery the endpoint took (HTTP 200, a short
-    /// JSON body), as the sandbox reports it, for benchmarks.
-    #[doc(hidden)]
-    pub fn sample(callback_id: i64) -> Self {
-        let result = TestResult {
-            callback_id_field: Some(callback_id),
-            url: Some("https://app.example.com/hook?mailbox=101&kind=InBox".to_string()),
-            http_status: Some(200),
-            response_body: Some("{\"ok\":true}".to_string()),
-            tested_at: Some(time::macros::datetime!(2026-05-07 14:32:00 UTC)),
-            delivery_id: Some(9001),
-            status: Some("delivered".to_string()),
-            ..TestResult::default()
-        };
-        CallBackTestResponse(QueueIdInfo::from_test(callback_id, &result).expect("a valid sample"))
-    }
-}
-
-impl WriteBody for CallBackTestResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        self.0.write(w, "CallBackTestResult");
+/// The answer to a test delivery the endpoint took (HTTP 200, a short JSON
+/// body), as the sandbox reports it, for benchmarks.
+#[doc(hidden)]
+pub fn sample_response(callback_id: i64) -> CallBackTestResponse {
+    let result = TestResult {
+        callback_id_field: Some(callback_id),
+        url: Some("https://app.example.com/hook?mailbox=101&kind=InBox".to_string()),
+        http_status: Some(200),
+        response_body: Some("{\"ok\":true}".to_string()),
+        tested_at: Some(time::macros::datetime!(2026-05-07 14:32:00 UTC)),
+        delivery_id: Some(9001),
+        status: Some("delivered".to_string()),
+        ..TestResult::default()
+    };
+    CallBackTestResponse {
+        result: Some(callback_queue_id_info_of_test(callback_id, &result).expect("a valid sample")),
     }
 }
 

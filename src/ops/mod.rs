@@ -410,9 +410,10 @@ pub static OPERATIONS: &[OperationSpec] = &[
 /// without a network). Not part of the gateway's interface.
 #[doc(hidden)]
 pub mod bench_api {
-    pub use super::callback_test::{CallBackTest, CallBackTestResponse};
+    pub use super::callback_test::{sample_response as callback_test_sample, CallBackTest};
     pub use super::login::{Login, LoginResponse};
-    pub use super::whoami::{WhoAmI, WhoAmIResponse};
+    pub use super::whoami::{sample_response as whoami_sample, WhoAmI};
+    pub use crate::schema::responses::{CallBackTestResponse, WhoAmIResponse};
 }
 
 /// The table row for an operation name (exact, as XML names are

@@ -1,70 +1,47 @@
 //! `Version()` → `GET /v2/auth/version`, and `NowUTC()` from the gateway's
 //! clock. Neither needs a session.
 
-use time::OffsetDateTime;
-
-use crate::soap::writer::{WriteBody, XmlWriter};
+use crate::schema::requests::{NowUTCRequest, VersionRequest};
+use crate::schema::responses::{NowUTCResponse, VersionResponse};
 use crate::soap::{Fault, Params};
 
 use super::whoami::GATEWAY_VERSION;
 use super::{Context, Operation};
 
-/// A `Version` request.
-pub struct Version;
-
-/// `VersionResult`: gateway and upstream versions.
-pub struct VersionResponse {
-    upstream: String,
-}
+/// A `Version` request: the generated `VersionRequest` (no parameters).
+pub use crate::schema::requests::VersionRequest as Version;
 
 impl Operation for Version {
     const NAME: &'static str = "Version";
     type Response = VersionResponse;
 
-    fn parse(_: &Params) -> Result<Self, Fault> {
-        Ok(Version)
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        VersionRequest::parse(params)
     }
 
     async fn call(self, ctx: &Context) -> Result<VersionResponse, Fault> {
         let data = ctx.rest.version().await?;
+        let version = format!("{GATEWAY_VERSION} (ECGrid REST API {})", data.version);
         Ok(VersionResponse {
-            upstream: data.version,
+            result: Some(version),
         })
     }
 }
 
-impl WriteBody for VersionResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        w.text(
-            "VersionResult",
-            &format!("{GATEWAY_VERSION} (ECGrid REST API {})", self.upstream),
-        );
-    }
-}
-
-/// A `NowUTC` request.
-pub struct NowUtc;
-
-/// `NowUTCResult`.
-pub struct NowUtcResponse {
-    now: OffsetDateTime,
-}
+/// A `NowUTC` request: the generated `NowUTCRequest` (no parameters).
+pub use crate::schema::requests::NowUTCRequest as NowUtc;
 
 impl Operation for NowUtc {
     const NAME: &'static str = "NowUTC";
-    type Response = NowUtcResponse;
+    type Response = NowUTCResponse;
 
-    fn parse(_: &Params) -> Result<Self, Fault> {
-        Ok(NowUtc)
+    fn parse(params: &Params) -> Result<Self, Fault> {
+        NowUTCRequest::parse(params)
     }
 
-    async fn call(self, ctx: &Context) -> Result<NowUtcResponse, Fault> {
-        Ok(NowUtcResponse { now: ctx.now() })
-    }
-}
-
-impl WriteBody for NowUtcResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        w.datetime("NowUTCResult", Some(self.now));
+    async fn call(self, ctx: &Context) -> Result<NowUTCResponse, Fault> {
+        Ok(NowUTCResponse {
+            result: ctx.now().into(),
+        })
     }
 }

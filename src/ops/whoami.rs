@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 use crate::domain::AuthLevel;
 use crate::rest::auth::MeData;
 use crate::rest::Auth;
-use crate::soap::writer::{WriteBody, XmlWriter};
+use crate::schema::requests::WhoAmIRequest;
+use crate::schema::responses::WhoAmIResponse;
+use crate::schema::types::SessionInfo;
 use crate::soap::{Fault, Params};
 
 use super::{Context, Operation};
@@ -20,29 +22,15 @@ use super::{Context, Operation};
 /// Written in `SessionInfo/ECGridOSVersion`.
 pub const GATEWAY_VERSION: &str = concat!("ecgrid-gateway ", env!("CARGO_PKG_VERSION"));
 
-/// A `WhoAmI` request.
-pub struct WhoAmI {
-    session_id: Option<String>,
-}
-
-/// `WhoAmIResult` (`SessionInfo`).
-pub struct WhoAmIResponse {
-    session_id: String,
-    me: MeData,
-    auth_level: AuthLevel,
-    last_login: Option<OffsetDateTime>,
-    open_sessions: i16,
-    timeout_minutes: i16,
-}
+/// A `WhoAmI` request: the generated `WhoAmIRequest`.
+pub use crate::schema::requests::WhoAmIRequest as WhoAmI;
 
 impl Operation for WhoAmI {
     const NAME: &'static str = "WhoAmI";
     type Response = WhoAmIResponse;
 
     fn parse(params: &Params) -> Result<Self, Fault> {
-        Ok(WhoAmI {
-            session_id: params.get("SessionID").map(str::to_string),
-        })
+        WhoAmIRequest::parse(params)
     }
 
     async fn call(self, ctx: &Context) -> Result<WhoAmIResponse, Fault> {
@@ -64,66 +52,70 @@ impl Operation for WhoAmI {
         };
         let timeout_minutes =
             (ctx.sessions.idle_timeout().as_secs() / 60).min(i16::MAX as u64) as i16;
-        Ok(WhoAmIResponse {
-            last_login: session_created.or(me.last_login),
-            open_sessions: i16::from(session_created.is_some()),
+        let last_login = session_created.or(me.last_login);
+        let open_sessions = i16::from(session_created.is_some());
+        let info = session_info(
             session_id,
             me,
             auth_level,
+            last_login,
+            open_sessions,
             timeout_minutes,
-        })
+        );
+        Ok(WhoAmIResponse { result: Some(info) })
     }
 }
 
-impl WhoAmIResponse {
-    /// A response shaped like the sandbox demo user's, for benchmarks.
-    #[doc(hidden)]
-    pub fn sample() -> Self {
-        WhoAmIResponse {
-            session_id: "A1B2C3D4-E5F6-7890-ABCD-EF1234567890".to_string(),
-            me: MeData {
-                user_id: 1001,
-                login: Some("demo".to_string()),
-                email: Some("demo@example.com".to_string()),
-                first_name: Some("Demo".to_string()),
-                last_name: Some("User".to_string()),
-                network_id: 1,
-                mailbox_id: 101,
-                auth_level: Some("NetworkAdmin".to_string()),
-                status: Some("Active".to_string()),
-                company: Some("Example & Co".to_string()),
-                phone: Some("+1 555 0100".to_string()),
-                last_login: None,
-            },
-            auth_level: AuthLevel::NetworkAdmin,
-            last_login: Some(time::macros::datetime!(2026-05-07 14:32:00 UTC)),
-            open_sessions: 1,
-            timeout_minutes: 20,
-        }
+/// `SessionInfo` of the user `me` in the gateway session `session_id`.
+fn session_info(
+    session_id: String,
+    me: MeData,
+    auth_level: AuthLevel,
+    last_login: Option<OffsetDateTime>,
+    open_sessions: i16,
+    time_out: i16,
+) -> SessionInfo {
+    SessionInfo {
+        ecgrid_os_version: Some(GATEWAY_VERSION.to_string()),
+        session_id: Some(session_id),
+        session_event_id: 0,
+        user_id: me.user_id,
+        login_name: me.login,
+        first_name: me.first_name,
+        last_name: me.last_name,
+        company: me.company,
+        e_mail: me.email,
+        phone: me.phone,
+        time_zone_offset: 0.0,
+        auth_level,
+        last_login: last_login.into(),
+        open_sessions,
+        time_out,
+        network_id: me.network_id,
+        mailbox_id: me.mailbox_id,
+        ip: None,
     }
 }
 
-impl WriteBody for WhoAmIResponse {
-    fn write_body(&self, w: &mut XmlWriter) {
-        let me = &self.me;
-        w.start("WhoAmIResult");
-        w.text("ECGridOSVersion", GATEWAY_VERSION);
-        w.text("SessionID", &self.session_id);
-        w.value("SessionEventID", 0);
-        w.value("UserID", me.user_id);
-        w.opt_text("LoginName", me.login.as_deref());
-        w.opt_text("FirstName", me.first_name.as_deref());
-        w.opt_text("LastName", me.last_name.as_deref());
-        w.opt_text("Company", me.company.as_deref());
-        w.opt_text("EMail", me.email.as_deref());
-        w.opt_text("Phone", me.phone.as_deref());
-        w.value("TimeZoneOffset", 0);
-        w.value("AuthLevel", self.auth_level);
-        w.datetime("LastLogin", self.last_login);
-        w.value("OpenSessions", self.open_sessions);
-        w.value("TimeOut", self.timeout_minutes);
-        w.value("NetworkID", me.network_id);
-        w.value("MailboxID", me.mailbox_id);
-        w.end("WhoAmIResult");
-    }
+/// A response shaped like the sandbox demo user's, for benchmarks.
+#[doc(hidden)]
+pub fn sample_response() -> WhoAmIResponse {
+    let me = MeData {
+        user_id: 1001,
+        login: Some("demo".to_string()),
+        email: Some("demo@example.com".to_string()),
+        first_name: Some("Demo".to_string()),
+        last_name: Some("User".to_string()),
+        network_id: 1,
+        mailbox_id: 101,
+        auth_level: Some("NetworkAdmin".to_string()),
+        status: Some("Active".to_string()),
+        company: Some("Example & Co".to_string()),
+        phone: Some("+1 555 0100".to_string()),
+        last_login: None,
+    };
+    let session_id = "A1B2C3D4-E5F6-7890-ABCD-EF1234567890".to_string();
+    let last_login = Some(time::macros::datetime!(2026-05-07 14:32:00 UTC));
+    let info = session_info(session_id, me, AuthLevel::NetworkAdmin, last_login, 1, 20);
+    WhoAmIResponse { result: Some(info) }
 }

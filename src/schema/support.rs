@@ -43,6 +43,14 @@ impl WriteXml for f32 {
             w.text(tag, "NaN");
         } else if self.is_infinite() {
             w.text(tag, if *self > 0.0 { "INF" } else { "-INF" });
+        } else if self.fract() == 0.0
+            && self.abs() < 16_777_216.0
+            && !(*self == 0.0 && self.is_sign_negative())
+        {
+            // An exact integer (below 2^24), as `Display` writes it but
+            // without `fmt`'s float formatting (WhoAmI's TimeZoneOffset 0 is
+            // on the hot path). `-0` keeps `Display`'s sign.
+            w.value(tag, *self as i32);
         } else {
             w.display(tag, self);
         }
@@ -72,7 +80,9 @@ impl<T: WriteXml> WriteXml for Box<T> {
 /// Writes a wire enum by its canonical name (the generated enums' and
 /// `crate::domain`'s `WriteXml` impls call it).
 pub fn write_enum(value: impl WireName, w: &mut XmlWriter, tag: &str) {
-    w.text(tag, value.wire_name());
+    // Not escaped: the WSDLs' enumeration values are all [A-Za-z0-9_]
+    // (`enum_names_need_no_escaping` below checks the generated ones).
+    w.value(tag, value);
 }
 
 /// An `xs:dateTime`, written in UTC; no value writes .NET's
@@ -323,6 +333,48 @@ mod tests {
         let params = Params::from_pairs([("F", "-INF"), ("G", "x")]);
         assert_eq!(f32::from_param(&params, "F").unwrap(), f32::NEG_INFINITY);
         assert!(f32::from_param(&params, "G").is_err());
+    }
+
+    #[test]
+    fn integral_floats_are_written_as_display_writes_them() {
+        for value in [
+            0.0f32,
+            -0.0,
+            1.0,
+            -3.0,
+            5.5,
+            16_777_215.0,
+            16_777_216.0,
+            1e10,
+            -1e-3,
+        ] {
+            let mut w = XmlWriter::default();
+            value.write_xml(&mut w, "F");
+            assert_eq!(w.into_string(), format!("<F>{value}</F>"), "{value}");
+        }
+    }
+
+    #[test]
+    fn enum_names_need_no_escaping() {
+        let sources = [
+            include_str!("generated/enums.rs"),
+            include_str!("../domain.rs"),
+        ];
+        let mut names = 0;
+        for line in sources.iter().flat_map(|s| s.lines()) {
+            for value in line.split(" = \"").skip(1) {
+                let name = value.split('"').next().unwrap_or_default();
+                assert!(
+                    name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                    "{name} in {line}"
+                );
+                names += 1;
+            }
+        }
+        assert!(names > 100, "only {names} enum names found");
+        let mut w = XmlWriter::default();
+        write_enum(crate::domain::Status::Active, &mut w, "S");
+        assert_eq!(w.into_string(), "<S>Active</S>");
     }
 
     #[test]

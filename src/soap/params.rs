@@ -87,6 +87,13 @@ impl Params {
         }
     }
 
+    /// Refuses a parameter that is absent or blank ("parameter X is
+    /// required"): the check an operation adds after its generated request
+    /// reader, which gives an absent value type its .NET default.
+    pub fn require(&self, name: &str) -> Result<(), Fault> {
+        self.required_str(name).map(drop)
+    }
+
     /// An integer parameter (`xs:short`, `xs:int`, `xs:long`); `None` when
     /// absent or blank.
     pub fn int<T: XsdInteger>(&self, name: &str) -> Result<Option<T>, Fault> {
@@ -236,6 +243,11 @@ mod tests {
             p.required_int::<i64>("Missing").unwrap_err().message,
             "parameter Missing is required"
         );
+        assert_eq!(
+            p.require("Blank").unwrap_err().message,
+            "parameter Blank is required"
+        );
+        assert!(p.require("MailboxID").is_ok());
     }
 
     #[test]
