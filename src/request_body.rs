@@ -89,9 +89,14 @@ impl BodyLimits {
 impl BodyLimit {
     /// The limit once `collected` + `data` went over it: the raised one
     /// when the body's first bytes show an upload, else a 413 fault.
-    fn raised(self, collected: &[u8], data: &[u8]) -> Result<BodyLimit, Fault> {
+    fn raised(
+        self,
+        collected: &[u8],
+        data: &[u8],
+        announced: Option<u64>,
+    ) -> Result<BodyLimit, Fault> {
         let Some(upload) = self.raise_to else {
-            return Err(too_large(self.limit, self.flag, None));
+            return Err(too_large(self.limit, self.flag, announced));
         };
         let mut prefix = collected[..collected.len().min(SNIFF_BYTES)].to_vec();
         let wanted = SNIFF_BYTES.saturating_sub(prefix.len());
@@ -102,7 +107,7 @@ impl BodyLimit {
                 raise_to: None,
                 flag: UPLOAD_FLAG,
             }),
-            _ => Err(too_large(self.limit, self.flag, None)),
+            _ => Err(too_large(self.limit, self.flag, announced)),
         }
     }
 }
@@ -250,9 +255,10 @@ pub async fn read_body(
         };
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limit.limit {
-                limit = limit.raised(&collected, &data)?;
+                let announced = (announced > 0).then_some(announced);
+                limit = limit.raised(&collected, &data, announced)?;
                 if collected.len() + data.len() > limit.limit {
-                    return Err(too_large(limit.limit, limit.flag, None));
+                    return Err(too_large(limit.limit, limit.flag, announced));
                 }
             }
             if collected.is_empty() && body.is_end_stream() {
@@ -331,14 +337,14 @@ mod tests {
         let silent = LIMITS.for_request(&HeaderMap::new());
         let upload = br#"<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/><soap:Body><ParcelUpload xmlns="https://os.ecgrid.io/"><Content>QUJD"#;
         assert_eq!(body_operation(upload).as_deref(), Some("ParcelUpload"));
-        let raised = silent.raised(&upload[..20], &upload[20..]).unwrap();
+        let raised = silent.raised(&upload[..20], &upload[20..], None).unwrap();
         assert_eq!((raised.limit, raised.raise_to), (64 * 1024, None));
         let whoami = br#"<s:Envelope xmlns:s="x"><s:Body><WhoAmI><SessionID>AAAA"#;
-        let fault = silent.raised(whoami, b"").unwrap_err();
+        let fault = silent.raised(whoami, b"", Some(5000)).unwrap_err();
         assert!(fault
             .message
             .contains("1024 bytes for this operation (--max-body)"));
-        assert!(silent.raised(b"not xml at all", b"").is_err());
+        assert!(silent.raised(b"not xml at all", b"", None).is_err());
         // A body read under the raised limit must still be an upload.
         assert!(LIMITS.admits("WhoAmI", 2000).is_err());
         assert!(LIMITS.admits("ParcelUploadA", 2000).is_ok());

@@ -280,7 +280,7 @@ async fn client_faults_in_both_soap_versions() {
         );
         assert_soap_snapshot!(
             format!("fault_unsupported_operation_{v}"),
-            gw.call(soap, "ParcelInBox", &[("SessionID", "x")]).await
+            gw.call(soap, "CarbonCopyList", &[("SessionID", "x")]).await
         );
         let reply = gw
             .post(

@@ -292,12 +292,7 @@ async fn an_answer_that_stalls_midway_is_cut_off_after_the_timeout() {
         .http
         .post(gw.url(PATH41))
         .header("content-type", "text/xml; charset=utf-8")
-        .body(envelope(
-            Soap::V11,
-            NS41,
-            "TPListEx",
-            &[("SessionID", "k")],
-        ))
+        .body(envelope(Soap::V11, NS41, "TPListEx", &[("SessionID", "k")]))
         .send()
         .await
         .unwrap();
