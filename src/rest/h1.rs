@@ -364,6 +364,13 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, H1Error> {
         Err(e) => return Err(H1Error::Malformed(format!("invalid HTTP answer head: {e}"))),
     };
     let status = response.code.unwrap_or(0);
+    // httparse takes any three digits; HTTP's codes are 100-599 (found by
+    // the h1_answer fuzz target: "HTTP/1.1 000" was an answer).
+    if !(100..=599).contains(&status) {
+        return Err(H1Error::Malformed(format!(
+            "invalid HTTP status code {status:03} in the answer"
+        )));
+    }
     let mut keep_alive = response.version == Some(1);
     let mut length: Option<usize> = None;
     let mut chunked = None;
@@ -725,6 +732,9 @@ mod tests {
             "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
             "HTTP/2 200\r\n\r\n",
             "SSH-2.0-OpenSSH\r\n\r\n",
+            "HTTP/1.1 000 Zero\r\n\r\n",
+            "HTTP/1.1 099 Low\r\n\r\n",
+            "HTTP/1.1 600 High\r\n\r\n",
         ] {
             assert!(
                 matches!(parse_head(bad.as_bytes()), Err(H1Error::Malformed(_))),
