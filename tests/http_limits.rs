@@ -100,13 +100,18 @@ async fn a_slow_but_steady_body_succeeds() {
 async fn an_oversized_content_length_gets_413_before_100_continue() {
     let gw = gateway().await;
     let mut stream = connect(&gw).await;
-    let request = head(2 * 1024 * 1024, "Expect: 100-continue\r\n");
+    // The operation is announced (SOAPAction), so its limit is known
+    // before the body (request_body.rs).
+    let request = head(
+        2 * 1024 * 1024,
+        "SOAPAction: \"https://os.ecgrid.io/WhoAmI\"\r\nExpect: 100-continue\r\n",
+    );
     stream.write_all(request.as_bytes()).await.unwrap();
     let answer = read_answer(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(!answer.contains("100 Continue"), "{answer}");
     assert!(
-        answer.contains("request body (Content-Length 2097152) is larger than the gateway's limit of 1048576 bytes (--max-body)"),
+        answer.contains("request body (Content-Length 2097152) is larger than the gateway's limit of 1048576 bytes for this operation (--max-body)"),
         "{answer}"
     );
     assert!(

@@ -54,7 +54,7 @@ async fn the_demo_mixes_routes_in_one_session() {
     assert_eq!(reply.text_of("ECGridOSVersion").as_deref(), Some("4.1"));
     // An operation the emulator does not know: its own fault, passed through.
     let reply = gw
-        .call(Soap::V11, "MailboxInfo", &[("SessionID", &session)])
+        .call(Soap::V11, "UserList", &[("SessionID", &session)])
         .await;
     assert_eq!(reply.status, 500);
     assert!(reply
