@@ -12,8 +12,8 @@
 //! - [`endpoint`]: the two endpoint paths and the base URL clients see.
 //! - [`table`]: routes, the table, and the startup checks that name the
 //!   closest real operation.
-//! - [`operation_names`]: every operation name of the two original WSDLs
-//!   (generated).
+//! - Every operation name of the two original WSDLs comes from
+//!   [`crate::schema::catalog`] (generated with the shapes).
 //! - [`sniff`]: the operation and the SessionID's byte range, read from the
 //!   raw envelope without judging the rest of it.
 //! - [`passthrough`] and [`answer_stream`]: the legacy route, answers
@@ -24,7 +24,6 @@
 pub mod answer_stream;
 pub mod compare;
 pub mod endpoint;
-pub mod operation_names;
 pub mod page;
 pub mod passthrough;
 pub mod router;

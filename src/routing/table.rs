@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use crate::ops::{self, Access, OperationSpec};
 
-use super::operation_names;
+use crate::schema::catalog;
 
 /// Which side answers an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,10 +100,9 @@ pub fn is_real_operation(name: &str) -> bool {
     static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
     NAMES
         .get_or_init(|| {
-            operation_names::V41
+            catalog::WSDL_OPERATIONS
                 .iter()
-                .chain(operation_names::V32)
-                .copied()
+                .map(|op| op.name)
                 .chain(ops::OPERATIONS.iter().map(|s| s.name))
                 .collect()
         })
@@ -114,10 +113,9 @@ pub fn is_real_operation(name: &str) -> bool {
 /// distance), for "did you mean" in startup errors.
 pub fn closest_operation(name: &str) -> Option<&'static str> {
     let wanted = name.to_ascii_lowercase();
-    operation_names::V41
+    catalog::WSDL_OPERATIONS
         .iter()
-        .chain(operation_names::V32)
-        .copied()
+        .map(|op| op.name)
         .chain(ops::OPERATIONS.iter().map(|s| s.name))
         .min_by_key(|candidate| edit_distance(&wanted, &candidate.to_ascii_lowercase()))
 }
