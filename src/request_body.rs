@@ -2,7 +2,7 @@
 //!
 //! Every operation's body is limited to `--max-body` (1 MiB), except the
 //! uploads (`ParcelUpload…`, translated or passed to the legacy service),
-//! whose base64 file may take `--max-upload-body` (64 MiB). Which limit a
+//! whose base64 file may take `--max-upload-body` (96 MiB, a 64 MiB file). Which limit a
 //! request gets is decided before its body is read when the client
 //! announces the operation (SOAP 1.1's `SOAPAction`, SOAP 1.2's `action`
 //! parameter; .NET, Java and zeep always do), so an over-long

@@ -430,7 +430,7 @@ async fn a_20_mib_file_round_trips_and_bodies_over_the_upload_limit_are_refused(
     assert_eq!(B64.decode(reply.text_of("Content").unwrap()).unwrap(), edi);
 
     // A WhoAmI may not be large: 2 MiB is over --max-body; an upload may
-    // be, up to --max-upload-body (64 MiB). Both refused before the body,
+    // be, up to --max-upload-body (96 MiB). Both refused before the body,
     // as a .NET client sends it (Expect: 100-continue).
     let (status, body) = announce(&gw, "WhoAmI", 2 * 1024 * 1024).await;
     assert_eq!(status, 413, "{body}");
@@ -438,7 +438,7 @@ async fn a_20_mib_file_round_trips_and_bodies_over_the_upload_limit_are_refused(
     assert!(body.contains("(--max-body)"), "{body}");
     let (status, body) = announce(&gw, "ParcelUpload", 10 * 1024 * 1024).await;
     assert_eq!(status, 100, "a 10 MiB upload is let in: {body}");
-    let (status, body) = announce(&gw, "ParcelUpload", 66 * 1024 * 1024).await;
+    let (status, body) = announce(&gw, "ParcelUpload", 97 * 1024 * 1024).await;
     assert_eq!(status, 413, "{body}");
     assert!(body.contains("(--max-upload-body)"), "{body}");
 }

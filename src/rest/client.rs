@@ -16,6 +16,27 @@ use super::connect::{Route, UpstreamConnector};
 use super::error::RestError;
 use super::h1::{H1Error, H1Pool};
 
+/// Room left before a JSON body for the request head (a longer head, e.g.
+/// a very long bearer token, is copied in front of the body instead).
+const HEAD_ROOM: usize = 4096;
+
+/// How large a call's JSON body is expected to be and its answer may be.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    /// Largest answer body read.
+    max_answer: usize,
+    /// Expected JSON body length (the buffer's first size).
+    body_hint: usize,
+}
+
+impl Sizes {
+    /// Every call but the parcel transfers.
+    const USUAL: Sizes = Sizes {
+        max_answer: MAX_RESPONSE_BYTES,
+        body_hint: 0,
+    };
+}
+
 /// Largest upstream response body the gateway reads.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -215,15 +236,8 @@ impl RestClient {
 
     /// `GET path` and decode `data`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str, auth: &Auth) -> Result<T, RestError> {
-        self.send(
-            Method::GET,
-            path,
-            auth,
-            None::<&()>,
-            &[],
-            MAX_RESPONSE_BYTES,
-        )
-        .await
+        self.send(Method::GET, path, auth, None::<&()>, &[], Sizes::USUAL)
+            .await
     }
 
     /// `GET path?query` and decode `data`.
@@ -233,15 +247,8 @@ impl RestClient {
         auth: &Auth,
         query: &[(&str, String)],
     ) -> Result<T, RestError> {
-        self.send(
-            Method::GET,
-            path,
-            auth,
-            None::<&()>,
-            query,
-            MAX_RESPONSE_BYTES,
-        )
-        .await
+        self.send(Method::GET, path, auth, None::<&()>, query, Sizes::USUAL)
+            .await
     }
 
     /// `POST path` with an optional JSON body and decode `data`.
@@ -251,21 +258,33 @@ impl RestClient {
         auth: &Auth,
         body: Option<&B>,
     ) -> Result<T, RestError> {
-        self.send(Method::POST, path, auth, body, &[], MAX_RESPONSE_BYTES)
+        self.send(Method::POST, path, auth, body, &[], Sizes::USUAL)
             .await
     }
 
-    /// [`RestClient::post`] for an answer that may be larger than the usual
-    /// 8 MiB (a parcel download), up to `max_answer` bytes.
-    pub async fn post_with_limit<T: DeserializeOwned, B: Serialize + ?Sized>(
+    /// [`RestClient::post`] for a large body or answer: the JSON body is
+    /// about `body_hint` bytes (an upload's base64 length), the answer at
+    /// most `max_answer` bytes (a download's).
+    pub async fn post_large<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         path: &str,
         auth: &Auth,
         body: Option<&B>,
+        body_hint: usize,
         max_answer: usize,
     ) -> Result<T, RestError> {
-        self.send(Method::POST, path, auth, body, &[], max_answer)
-            .await
+        self.send(
+            Method::POST,
+            path,
+            auth,
+            body,
+            &[],
+            Sizes {
+                max_answer,
+                body_hint,
+            },
+        )
+        .await
     }
 
     /// `DELETE path` with a JSON body and decode `data`.
@@ -275,15 +294,8 @@ impl RestClient {
         auth: &Auth,
         body: &B,
     ) -> Result<T, RestError> {
-        self.send(
-            Method::DELETE,
-            path,
-            auth,
-            Some(body),
-            &[],
-            MAX_RESPONSE_BYTES,
-        )
-        .await
+        self.send(Method::DELETE, path, auth, Some(body), &[], Sizes::USUAL)
+            .await
     }
 
     async fn send<T: DeserializeOwned, B: Serialize + ?Sized>(
@@ -293,14 +305,18 @@ impl RestClient {
         auth: &Auth,
         body: Option<&B>,
         query: &[(&str, String)],
-        max_answer: usize,
+        sizes: Sizes,
     ) -> Result<T, RestError> {
+        let Sizes {
+            max_answer,
+            body_hint,
+        } = sizes;
         // Timed only when something records it: the request's span or a
         // debug line (a clock read per call is measurable, BENCHMARKS.md).
         let span = tracing::Span::current();
         let started =
             (!span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG)).then(Instant::now);
-        let result = match self.request(&method, path, auth, body, query) {
+        let result = match self.request(&method, path, auth, body, query, body_hint) {
             Ok(req) => self.exchange(&method, req, max_answer).await,
             Err(reason) => Err(RestError::Unreachable {
                 upstream: self.base.to_string(),
@@ -335,14 +351,23 @@ impl RestClient {
         auth: &Auth,
         body: Option<&B>,
         query: &[(&str, String)],
+        body_hint: usize,
     ) -> Result<Vec<u8>, String> {
+        // The JSON is written after room left for the head, which is then
+        // put in front of it in place: an upload's base64 file is held once
+        // here, not once as JSON and again as the request.
         let body = body
             .map(|body| {
-                serde_json::to_vec(body)
-                    .map_err(|e| format!("the request body cannot be written as JSON: {e}"))
+                // Sized from the caller's hint: a buffer grown by doubling
+                // holds the old and the new copy at once while it grows.
+                let mut buf = Vec::with_capacity(HEAD_ROOM + body_hint);
+                buf.resize(HEAD_ROOM, 0);
+                serde_json::to_writer(&mut buf, body)
+                    .map_err(|e| format!("the request body cannot be written as JSON: {e}"))?;
+                Ok::<_, String>(buf)
             })
             .transpose()?;
-        let mut out = Vec::with_capacity(256 + body.as_ref().map_or(0, Vec::len));
+        let mut out = Vec::with_capacity(256);
         out.extend_from_slice(method.as_str().as_bytes());
         out.push(b' ');
         if matches!(*self.route, Route::Forward { .. }) {
@@ -389,7 +414,7 @@ impl RestClient {
         match &body {
             Some(body) => {
                 put_header(&mut out, "content-type", &[b"application/json"]);
-                let length = body.len().to_string();
+                let length = (body.len() - HEAD_ROOM).to_string();
                 put_header(&mut out, "content-length", &[length.as_bytes()]);
             }
             // A method that defines a body says it has none.
@@ -399,10 +424,19 @@ impl RestClient {
             None => {}
         }
         out.extend_from_slice(b"\r\n");
-        if let Some(body) = body {
-            out.extend_from_slice(&body);
+        match body {
+            Some(mut body) if out.len() <= HEAD_ROOM => {
+                let start = HEAD_ROOM - out.len();
+                body[start..HEAD_ROOM].copy_from_slice(&out);
+                body.drain(..start);
+                Ok(body)
+            }
+            Some(body) => {
+                out.extend_from_slice(&body[HEAD_ROOM..]);
+                Ok(out)
+            }
+            None => Ok(out),
         }
-        Ok(out)
     }
 
     /// Sends the request and reads at most `max_answer` bytes of body

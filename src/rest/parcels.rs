@@ -292,7 +292,10 @@ impl RestClient {
         auth: &Auth,
         upload: &UploadParcel<'_>,
     ) -> Result<i64, RestError> {
-        let answer: UploadAnswer = self.post("/v2/parcels/upload", auth, Some(upload)).await?;
+        let hint = upload.content.len() + upload.file_name.len() + 256;
+        let answer: UploadAnswer = self
+            .post_large("/v2/parcels/upload", auth, Some(upload), hint, 1024 * 1024)
+            .await?;
         Ok(match answer {
             UploadAnswer::Id(id) | UploadAnswer::Object { parcel_id: id } => id,
         })
@@ -309,10 +312,11 @@ impl RestClient {
             parcel_id,
             no_update,
         };
-        self.post_with_limit(
+        self.post_large(
             "/v2/parcels/download",
             auth,
             Some(&body),
+            64,
             MAX_DOWNLOAD_ANSWER_BYTES,
         )
         .await
