@@ -1,7 +1,7 @@
 """A fake legacy ECGridOS ASMX service for the migration workflow.
 
 Written from the original WSDL's shapes (nothing of the gateway's): it
-answers ``Login``, ``Logout``, ``NowUTC`` and ``CarbonCopyList`` (an empty
+answers ``Login``, ``Logout``, ``NowUTC`` and ``NetworkOutageList`` (one outage; see below)
 ``ParcelIDInfoCollection``) over SOAP 1.1 and 1.2, refuses an unknown
 SessionID as ECGridOS does, and records every request body exactly as it
 arrived, so a test can check what the gateway forwarded.
@@ -98,10 +98,10 @@ class FakeLegacy:
         if op == "NowUTC":
             now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
             return result(f"<NowUTCResult>{now}</NowUTCResult>")
-        if op == "CarbonCopyList":
+        if op == "NetworkOutageList":
             if _param(body, "SessionID") != LEGACY_SESSION:
                 return fault("Session Expired or Invalid.")
             return result(
-                "<CarbonCopyListResult />"
+                "<NetworkOutageListResult><NetworkIDInfo><NetworkID>7</NetworkID><Name>Outage Net</Name></NetworkIDInfo></NetworkOutageListResult>"
             )
         return fault(f"{op} is not answered by the fake legacy service.")

@@ -3,7 +3,7 @@
 The gateway runs ``serve --sandbox --legacy FAKE --route NowUTC=shadow``
 against the fake legacy ASMX service of ``fake_legacy.py``; a zeep proxy
 built from the original v4.1 WSDL (all 221 operations) calls ``Login``
-(both sides), ``WhoAmI`` (translated: REST), ``CarbonCopyList`` (untranslated:
+(both sides), ``WhoAmI`` (translated: REST), ``NetworkOutageList`` (untranslated:
 passed through to the legacy service with the legacy SessionID),
 ``NowUTC`` (shadowed: both sides, the legacy answer returned) and
 ``Logout`` (both sides), then reads ``/migration.json``.
@@ -64,9 +64,9 @@ def test_one_session_across_rest_legacy_and_shadow(soap, legacy, migrating_gatew
     me = proxy.WhoAmI(SessionID=session)  # rest
     assert me.UserID == 1042 and me.SessionID == session
 
-    inbox = proxy.CarbonCopyList(SessionID=session)  # legacy
-    assert inbox.Count == 0 and inbox.PageSize == 25
-    forwarded = legacy.bodies_of("CarbonCopyList")[-1]
+    outages = proxy.NetworkOutageList(SessionID=session)  # legacy
+    assert [n.NetworkID for n in outages] == [7] and outages[0].Name == "Outage Net"
+    forwarded = legacy.bodies_of("NetworkOutageList")[-1]
     assert LEGACY_SESSION in forwarded and session not in forwarded
 
     now = proxy.NowUTC()  # shadow: the legacy answer
@@ -85,6 +85,6 @@ def test_one_session_across_rest_legacy_and_shadow(soap, legacy, migrating_gatew
         time.sleep(0.05)
     ops = report["operations"]
     assert ops["WhoAmI"]["route"] == "rest" and ops["WhoAmI"]["calls"]["rest"] == 1
-    assert ops["CarbonCopyList"]["route"] == "legacy" and ops["CarbonCopyList"]["calls"]["legacy"] == 1
+    assert ops["NetworkOutageList"]["route"] == "legacy" and ops["NetworkOutageList"]["calls"]["legacy"] == 1
     assert ops["NowUTC"]["route"] == "shadow" and ops["NowUTC"]["calls"]["shadow"] == 1
     assert shadow["one_side_failed"] == 0
