@@ -1,8 +1,8 @@
 """A fake legacy ECGridOS ASMX service for the migration workflow.
 
 Written from the original WSDL's shapes (nothing of the gateway's): it
-answers ``Login``, ``Logout``, ``NowUTC`` and ``NetworkOutageList`` (one outage; see below)
-``ParcelIDInfoCollection``) over SOAP 1.1 and 1.2, refuses an unknown
+answers ``Login``, ``Logout``, ``NowUTC`` and ``NetworkOutageList`` (one
+outage) over SOAP 1.1 and 1.2, refuses an unknown
 SessionID as ECGridOS does, and records every request body exactly as it
 arrived, so a test can check what the gateway forwarded.
 """
