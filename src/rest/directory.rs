@@ -11,11 +11,7 @@ use time::OffsetDateTime;
 use super::client::{Auth, RestClient};
 use super::error::RestError;
 use super::parcels::{MAX_PAGES, MAX_PAGE_SIZE};
-
-/// `timestamp::option` for `#[serde(with)]`.
-mod timestamp_option {
-    pub use super::super::timestamp::option as deserialize;
-}
+use super::timestamp;
 
 /// A mailbox record.
 #[derive(Deserialize, Debug, Clone, Default, PartialEq)]
@@ -32,10 +28,10 @@ pub struct MailboxRecord {
     /// A `Status` name.
     pub status: Option<String>,
     /// Created.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub created: Option<OffsetDateTime>,
     /// Modified.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub modified: Option<OffsetDateTime>,
     /// *(ext)* Display name.
     pub name: Option<String>,
@@ -56,10 +52,10 @@ pub struct NetworkRecord {
     /// A `Status` name.
     pub status: Option<String>,
     /// Created.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub created: Option<OffsetDateTime>,
     /// Modified.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub modified: Option<OffsetDateTime>,
     /// *(ext)* Display name.
     pub name: Option<String>,
@@ -113,7 +109,7 @@ pub struct InterchangeRecord {
     /// Status name.
     pub status: Option<String>,
     /// Created.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub created: Option<OffsetDateTime>,
     /// *(ext)* Sender qualifier.
     pub sender_qualifier: Option<String>,
@@ -136,7 +132,7 @@ pub struct InterchangeRecord {
     /// *(ext)* ISA13 / UNB 0020.
     pub interchange_control_id: Option<String>,
     /// *(ext)* The header's date and time.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub interchange_date_time: Option<OffsetDateTime>,
     /// *(ext)* Size in bytes.
     pub bytes: Option<i64>,

@@ -33,7 +33,7 @@ pub struct StatusEntry {
     /// A `ParcelStatus` name.
     pub status: Option<String>,
     /// When.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub date: Option<OffsetDateTime>,
     /// What happened.
     pub message: Option<String>,
@@ -72,10 +72,10 @@ pub struct ParcelRecord {
     #[serde(rename = "toECGridId")]
     pub to_ecgrid_id: Option<i32>,
     /// When the parcel was created.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub created: Option<OffsetDateTime>,
     /// When its status last changed.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub modified: Option<OffsetDateTime>,
     /// *(ext)* `InBox` or `OutBox`.
     pub direction: Option<String>,
@@ -257,7 +257,7 @@ pub struct DownloadedParcel {
     /// `size`, the guides' name.
     pub size: Option<i64>,
     /// *(ext)* When the file arrived.
-    #[serde(with = "timestamp_option")]
+    #[serde(deserialize_with = "timestamp::option")]
     pub file_date: Option<OffsetDateTime>,
     /// *(ext)* An `EDIStandard` name.
     pub standard: Option<String>,
@@ -278,11 +278,6 @@ struct MailboxBody {
     mailbox_id: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     network_id: Option<i32>,
-}
-
-/// `timestamp::option` for `#[serde(with)]`.
-mod timestamp_option {
-    pub use super::timestamp::option as deserialize;
 }
 
 impl RestClient {
