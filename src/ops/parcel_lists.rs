@@ -99,7 +99,7 @@ async fn archive_page(
             ctx.rest.parcel_page(&auth, box_, filter).await
         })
         .await?;
-    let (parcels, total, number, size) = answer.into_parts();
+    let (parcels, total, number, size) = answer.into_page();
     let number = number.unwrap_or(i64::from(page_no.unwrap_or(1)));
     let size = size.unwrap_or(i64::from(records_per_page.unwrap_or(25)));
     parcel_collection(&parcels, direction(box_), Some((number, size, total)))

@@ -18,10 +18,8 @@ use super::client::{Auth, RestClient};
 use super::error::RestError;
 use super::timestamp;
 
-/// Largest page `queue-list` and `event-list` serve.
-pub const MAX_PAGE_SIZE: u32 = 500;
-/// Most pages a list operation reads before it stops (bounded work).
-pub const MAX_PAGES: u32 = 20;
+use super::paging::ListPage;
+pub use super::paging::{MAX_PAGES, MAX_PAGE_SIZE};
 
 /// `POST /v2/callbacks/create` body. Which fields are set decides the shape:
 /// the reference shape (`url`, `event`, `httpAuthType`, `username`,
@@ -152,16 +150,6 @@ pub struct EventListFilter {
     /// *(ext)* Delivery status name (`pending`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-}
-
-/// A filter plus the page to read.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Paged<'a, F: Serialize> {
-    #[serde(flatten)]
-    filter: &'a F,
-    page_no: u32,
-    records_per_page: u32,
 }
 
 /// A callback record (`create`, `update`), also the registration part of a
@@ -483,40 +471,6 @@ impl RestClient {
         self.list_all::<EventPage, _>("/v2/callbacks/event-list", auth, filter)
             .await
     }
-
-    /// Asks `path` for page after page of `filter`'s matches until a short
-    /// page, the reported total, or [`MAX_PAGES`].
-    async fn list_all<P: ListPage, F: Serialize>(
-        &self,
-        path: &str,
-        auth: &Auth,
-        filter: &F,
-    ) -> Result<Vec<P::Item>, RestError> {
-        let mut all = Vec::new();
-        for page_no in 1..=MAX_PAGES {
-            let body = Paged {
-                filter,
-                page_no,
-                records_per_page: MAX_PAGE_SIZE,
-            };
-            let page: P = self.post(path, auth, Some(&body)).await?;
-            let (items, total) = page.into_parts();
-            let got = items.len();
-            all.extend(items);
-            if is_last_page(got, all.len(), total) {
-                break;
-            }
-        }
-        Ok(all)
-    }
-}
-
-/// One page of a REST list answer: its items and the total reported.
-trait ListPage: serde::de::DeserializeOwned {
-    /// What the list holds.
-    type Item;
-    /// The page's items and the upstream's total across all pages.
-    fn into_parts(self) -> (Vec<Self::Item>, Option<u64>);
 }
 
 impl ListPage for QueuePage {
@@ -531,11 +485,6 @@ impl ListPage for EventPage {
     fn into_parts(self) -> (Vec<CallbackEvent>, Option<u64>) {
         (self.events, self.total_records)
     }
-}
-
-/// True when no further page is worth asking for.
-fn is_last_page(got: usize, so_far: usize, total: Option<u64>) -> bool {
-    got < MAX_PAGE_SIZE as usize || total.is_some_and(|t| so_far as u64 >= t)
 }
 
 #[cfg(test)]
@@ -596,13 +545,5 @@ mod tests {
             !shown.contains("hunter2") && shown.contains("<redacted>"),
             "{shown}"
         );
-    }
-
-    #[test]
-    fn paging_stops_on_a_short_page_or_the_total() {
-        assert!(is_last_page(3, 3, None));
-        assert!(!is_last_page(500, 500, None));
-        assert!(!is_last_page(500, 500, Some(501)));
-        assert!(is_last_page(500, 1000, Some(1000)));
     }
 }

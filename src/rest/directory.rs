@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::client::{Auth, RestClient};
 use super::error::RestError;
-use super::parcels::{MAX_PAGES, MAX_PAGE_SIZE};
+use super::paging::ListPage;
 use super::timestamp;
 
 /// A mailbox record.
@@ -178,15 +178,6 @@ pub struct InterchangeFilter {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Paged<'a, F: Serialize> {
-    #[serde(flatten)]
-    filter: &'a F,
-    page_no: u32,
-    records_per_page: u32,
-}
-
-#[derive(Serialize)]
 struct NameFilter<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
@@ -212,7 +203,7 @@ impl RestClient {
         auth: &Auth,
         name: Option<&str>,
     ) -> Result<Vec<MailboxRecord>, RestError> {
-        self.directory_list_all("/v2/mailboxes/list", auth, &NameFilter { name })
+        self.list_all::<Page<_>, _>("/v2/mailboxes/list", auth, &NameFilter { name })
             .await
     }
 
@@ -227,7 +218,7 @@ impl RestClient {
         auth: &Auth,
         name: Option<&str>,
     ) -> Result<Vec<NetworkRecord>, RestError> {
-        self.directory_list_all("/v2/networks/list", auth, &NameFilter { name })
+        self.list_all::<Page<_>, _>("/v2/networks/list", auth, &NameFilter { name })
             .await
     }
 
@@ -279,43 +270,18 @@ impl RestClient {
         } else {
             "/v2/interchanges/inbox-list"
         };
-        self.directory_list_all(path, auth, filter).await
-    }
-
-    /// Every item of a paged list (at most [`MAX_PAGES`] pages of
-    /// [`MAX_PAGE_SIZE`]).
-    async fn directory_list_all<T: DeserializeOwned, F: Serialize>(
-        &self,
-        path: &str,
-        auth: &Auth,
-        filter: &F,
-    ) -> Result<Vec<T>, RestError> {
-        let mut all = Vec::new();
-        for page_no in 1..=MAX_PAGES {
-            let body = Paged {
-                filter,
-                page_no,
-                records_per_page: MAX_PAGE_SIZE,
-            };
-            let page: Page<T> = self.post(path, auth, Some(&body)).await?;
-            let (items, total) = page.into_parts();
-            let got = items.len();
-            all.extend(items);
-            if got < MAX_PAGE_SIZE as usize || total.is_some_and(|t| all.len() as i64 >= t) {
-                break;
-            }
-        }
-        Ok(all)
+        self.list_all::<Page<_>, _>(path, auth, filter).await
     }
 }
 
-impl<T> Page<T> {
-    fn into_parts(self) -> (Vec<T>, Option<i64>) {
+impl<T: DeserializeOwned> ListPage for Page<T> {
+    type Item = T;
+    fn into_parts(self) -> (Vec<T>, Option<u64>) {
         match self {
             Page::Paged {
                 total_records,
                 items,
-            } => (items, total_records),
+            } => (items, total_records.and_then(|t| u64::try_from(t).ok())),
             Page::Bare(items) => (items, None),
         }
     }

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod directory;
 pub mod error;
 pub mod h1;
+pub mod paging;
 pub mod parcels;
 pub mod timestamp;
 

@@ -16,15 +16,12 @@ use time::OffsetDateTime;
 
 use super::client::{Auth, RestClient};
 use super::error::RestError;
+use super::paging::ListPage;
 use super::timestamp;
 
 /// Largest answer a download may have: a 64 MiB file is about 85.4 MiB of
 /// base64, plus the record around it.
 pub const MAX_DOWNLOAD_ANSWER_BYTES: usize = 100 * 1024 * 1024;
-/// Largest page the parcel lists serve.
-pub const MAX_PAGE_SIZE: u32 = 500;
-/// Most pages a whole-list read makes before it stops (bounded work).
-pub const MAX_PAGES: u32 = 20;
 
 /// One entry of a parcel's status history *(ext)*.
 #[derive(Deserialize, Debug, Clone, Default, PartialEq)]
@@ -153,10 +150,18 @@ pub struct PagedParcels {
     pub parcels: Vec<ParcelRecord>,
 }
 
+impl ListPage for ParcelPage {
+    type Item = ParcelRecord;
+    fn into_parts(self) -> (Vec<ParcelRecord>, Option<u64>) {
+        let (parcels, total, _, _) = self.into_page();
+        (parcels, total.and_then(|t| u64::try_from(t).ok()))
+    }
+}
+
 impl ParcelPage {
     /// `(parcels, total records, page number, page size)`; a bare array is
     /// one whole page.
-    pub fn into_parts(self) -> (Vec<ParcelRecord>, Option<i64>, Option<i64>, Option<i64>) {
+    pub fn into_page(self) -> (Vec<ParcelRecord>, Option<i64>, Option<i64>, Option<i64>) {
         match self {
             ParcelPage::Paged(page) => (
                 page.parcels,
@@ -356,7 +361,7 @@ impl RestClient {
         let page: ParcelPage = self
             .post("/v2/parcels/pending-inbox-list", auth, Some(&body))
             .await?;
-        Ok(page.into_parts().0)
+        Ok(page.into_page().0)
     }
 
     /// One page of `POST /v2/parcels/{inbox,outbox}-list`.
@@ -369,32 +374,21 @@ impl RestClient {
         self.post(box_.list_path(), auth, Some(filter)).await
     }
 
-    /// Every parcel of a list, page by page (at most [`MAX_PAGES`] pages of
-    /// [`MAX_PAGE_SIZE`]).
+    /// Every parcel of a list, page by page (`paging`); `filter`'s own page
+    /// fields are left unset.
     pub async fn parcel_list_all(
         &self,
         auth: &Auth,
         box_: ParcelBox,
         filter: &ParcelFilter,
     ) -> Result<Vec<ParcelRecord>, RestError> {
-        let mut all = Vec::new();
-        for page_no in 1..=MAX_PAGES {
-            let filter = ParcelFilter {
-                page_no: Some(page_no),
-                records_per_page: Some(MAX_PAGE_SIZE),
-                ..filter.clone()
-            };
-            let (parcels, total, _, _) = self.parcel_page(auth, box_, &filter).await?.into_parts();
-            let got = parcels.len();
-            all.extend(parcels);
-            let last = got < MAX_PAGE_SIZE as usize
-                || total.is_some_and(|t| all.len() as i64 >= t)
-                || got == 0;
-            if last {
-                break;
-            }
-        }
-        Ok(all)
+        let filter = ParcelFilter {
+            page_no: None,
+            records_per_page: None,
+            ..filter.clone()
+        };
+        self.list_all::<ParcelPage, _>(box_.list_path(), auth, &filter)
+            .await
     }
 }
 
@@ -452,13 +446,13 @@ mod tests {
             "parcels": [{"parcelId": 1}, {"parcelId": 2}]
         }))
         .unwrap();
-        let (parcels, total, page, size) = paged.into_parts();
+        let (parcels, total, page, size) = paged.into_page();
         assert_eq!(
             (parcels.len(), total, page, size),
             (2, Some(3), Some(1), Some(2))
         );
         let bare: ParcelPage = serde_json::from_value(json!([{"parcelId": 1}])).unwrap();
-        assert_eq!(bare.into_parts().0.len(), 1);
+        assert_eq!(bare.into_page().0.len(), 1);
         let id: UploadAnswer = serde_json::from_value(json!(77)).unwrap();
         let object: UploadAnswer =
             serde_json::from_value(json!({"parcelId": 77, "status": "x"})).unwrap();
