@@ -6,30 +6,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use ecgrid_gateway::config::{Config, Upstream};
 use ecgrid_gateway::sandbox::{DEMO_API_KEY, DEMO_LOGIN, DEMO_PASSWORD};
-use ecgrid_gateway::startup;
 use serde_json::json;
 use support::receiver::{Receiver, Reply};
 use support::*;
-use tokio::net::TcpListener;
 
 /// A gateway whose upstream is the in-process sandbox, allowed to call
 /// http:// loopback receivers.
 async fn gateway() -> TestGateway {
-    let config = Config {
-        upstream: Upstream::Sandbox {
-            allow_http_callbacks: true,
-        },
-        upstream_timeout: Duration::from_secs(15),
-        ..Config::default()
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway = startup::start(&config, listener).await.expect("starts");
-    TestGateway {
-        gateway,
-        http: reqwest::Client::new(),
-    }
+    spawn_on_sandbox(Duration::from_secs(15)).await
 }
 
 async fn login(gw: &TestGateway) -> String {

@@ -10,30 +10,15 @@ mod support;
 use std::time::Duration;
 
 use base64::Engine as _;
-use ecgrid_gateway::config::{Config, Upstream};
 use ecgrid_gateway::sandbox::{DEMO_LOGIN, DEMO_PASSWORD, PARTNER_LOGIN, PARTNER_PASSWORD};
-use ecgrid_gateway::startup;
 use support::receiver::{Receiver, Reply};
 use support::*;
-use tokio::net::TcpListener;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// A gateway on the in-process sandbox, allowed to call loopback receivers.
 async fn gateway() -> TestGateway {
-    let config = Config {
-        upstream: Upstream::Sandbox {
-            allow_http_callbacks: true,
-        },
-        upstream_timeout: Duration::from_secs(20),
-        ..Config::default()
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway = startup::start(&config, listener).await.expect("starts");
-    TestGateway {
-        gateway,
-        http: reqwest::Client::new(),
-    }
+    spawn_on_sandbox(Duration::from_secs(20)).await
 }
 
 /// An X12 850 from demo (`ZZ`/`ECGRIDDEMO`) to `receiver`, with `filler`

@@ -212,6 +212,27 @@ pub async fn spawn_gateway(config: &Config) -> TestGateway {
     }
 }
 
+/// Starts a gateway on the in-process sandbox, on the real clock (the
+/// sandbox stamps and delivers in real time), allowed to call http://
+/// loopback receivers, with `upstream_timeout` for each SOAP call.
+pub async fn spawn_on_sandbox(upstream_timeout: Duration) -> TestGateway {
+    let config = Config {
+        upstream: Upstream::Sandbox {
+            allow_http_callbacks: true,
+        },
+        upstream_timeout,
+        ..Config::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let gateway = startup::start(&config, listener)
+        .await
+        .expect("gateway starts");
+    TestGateway {
+        gateway,
+        http: reqwest::Client::new(),
+    }
+}
+
 /// Indents XML for readable snapshots (the wire form has no whitespace).
 pub fn pretty(xml: &str) -> String {
     use quick_xml::events::Event;
