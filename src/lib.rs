@@ -28,6 +28,7 @@
 //! tests run, with no ECGrid account. [`config`] and [`startup`] put it all
 //! together; [`telemetry`] sets up logging, which never carries secrets.
 
+pub mod body_memory;
 pub mod config;
 pub mod coverage;
 pub mod domain;

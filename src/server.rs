@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
+use crate::body_memory::BodyMemory;
 use crate::coverage;
 use crate::ops::{self, Availability, Context};
 use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub body_limits: BodyLimits,
     /// How fast a request body must arrive.
     pub body_deadline: BodyDeadline,
+    /// The request-body bytes every worker shares (`--max-body-memory`).
+    pub body_memory: Arc<BodyMemory>,
     /// Envelope reader limits.
     pub limits: Limits,
     /// Which side answers each operation (`routing`).
@@ -201,7 +204,7 @@ async fn soap_post(
         return fault_response(version, &fault);
     }
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, limit, state.body_deadline).await {
+    let body = match read_body(body, limit, state.body_deadline, &state.body_memory).await {
         Ok(body) => body,
         Err(fault) => return fault_response(version, &fault),
     };
@@ -329,12 +332,19 @@ fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
 }
 
 fn fault_response(version: SoapVersion, fault: &Fault) -> Response {
-    (
+    let mut response = (
         fault.http_status,
         [(header::CONTENT_TYPE, version.content_type())],
         write_fault(version, fault),
     )
-        .into_response()
+        .into_response();
+    if fault.http_status == StatusCode::SERVICE_UNAVAILABLE {
+        // Only the body-memory budget answers 503: room comes free within seconds.
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    response
 }
 
 /// The request's `X-Request-Id` when it is a short token, else a new one.
