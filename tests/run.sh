@@ -8,7 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stage() { printf '\n==> %s\n' "$*"; }
+# Each stage's start is printed with the seconds since the command began
+# (SECONDS), so a slow stage shows in the log.
+stage() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
+trap 'printf "\n==> [%ss] done (exit %s)\n" "$SECONDS" "$?"' EXIT
 
 test -d ../shared/reference/wsdl || {
   echo "error: ../shared/reference/ (the original WSDLs and docs) must sit beside the checkout" >&2
