@@ -10,7 +10,7 @@
 //! one allocation and no copies, and a body of unknown length grows by
 //! doubling, each growth charged first. Bodies read under `--max-body` — every operation but the
 //! uploads, and an unannounced body until its first bytes show an upload —
-//! may together take only [`BodyMemory::small_share`] of it (a sixteenth, at
+//! may together take only [`BodyMemory::small_share`] of it (a thirty-second, at
 //! least `--max-body`), so requests that cannot be uploads never crowd out
 //! a file and a flood of them holds little.
 //!
@@ -64,10 +64,10 @@ pub struct HeldBytes {
 
 impl BodyMemory {
     /// A budget of `total` bytes, of which bodies read under a limit of
-    /// `max_body` may take a sixteenth (at least `max_body`, at most `total`).
+    /// `max_body` may take a thirty-second (at least `max_body`, at most `total`).
     pub fn new(total: usize, max_body: usize) -> Arc<BodyMemory> {
         let total = total.clamp(1, u32::MAX as usize);
-        let small_share = (total / 16).max(max_body).min(total);
+        let small_share = (total / 32).max(max_body).min(total);
         Arc::new(BodyMemory {
             all: Arc::new(Semaphore::new(total)),
             small: Arc::new(Semaphore::new(small_share)),
@@ -331,8 +331,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn small_bodies_share_a_sixteenth_and_an_upload_leaves_it() {
-        let memory = BodyMemory::new(32_000, 1000);
+    async fn small_bodies_share_a_thirty_second_and_an_upload_leaves_it() {
+        let memory = BodyMemory::new(64_000, 1000);
         assert_eq!(memory.small_share(), 2000);
         let mut a = memory.account();
         let mut b = memory.account();
