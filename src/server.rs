@@ -264,7 +264,8 @@ async fn rest_answer(
     span.record("ns", namespace);
 
     let Some(spec) = ops::find(&envelope.operation) else {
-        let fault = Fault::unsupported_operation(&envelope.operation);
+        let suggestion = routing::table::closest_operation(&envelope.operation);
+        let fault = Fault::unsupported_operation(&envelope.operation, suggestion);
         return fault_response(envelope.version, &fault);
     };
     if endpoint == Endpoint::V32 && spec.availability() == Availability::V41Only {

@@ -282,6 +282,10 @@ async fn client_faults_in_both_soap_versions() {
             format!("fault_unsupported_operation_{v}"),
             gw.call(soap, "CarbonCopyList", &[("SessionID", "x")]).await
         );
+        assert_soap_snapshot!(
+            format!("fault_misspelt_operation_{v}"),
+            gw.call(soap, "WhoAmi", &[("SessionID", "x")]).await
+        );
         let reply = gw
             .post(
                 PATH41,
