@@ -331,9 +331,17 @@ mod tests {
         assert_eq!(closest_operation("parceldownlod"), Some("ParcelDownload"));
         assert_eq!(closest_operation("WhoAmi"), Some("WhoAmI"));
         assert_eq!(closest_operation("whoami"), Some("WhoAmI"));
-        assert_eq!(closest_operation("WhoAmI"), None, "an exact name is no typo");
+        assert_eq!(
+            closest_operation("WhoAmI"),
+            None,
+            "an exact name is no typo"
+        );
         assert_eq!(closest_operation("Logn"), Some("Login"));
-        assert_eq!(closest_operation("CarbonCopyList"), None, "real, untranslated");
+        assert_eq!(
+            closest_operation("CarbonCopyList"),
+            None,
+            "real, untranslated"
+        );
         assert_eq!(closest_operation("X"), None);
         assert_eq!(closest_operation("Frobnicate"), None);
         assert_eq!(closest_operation(""), None);
