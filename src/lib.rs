@@ -34,6 +34,7 @@ pub mod domain;
 pub mod legacy;
 pub mod legacy_demo;
 pub mod ops;
+pub mod pages;
 pub mod request_body;
 pub mod rest;
 pub mod routing;

@@ -1,9 +1,12 @@
 //! The HTTP surface: the two ECGridOS endpoint paths (SOAP `POST`, `?WSDL`,
-//! the coverage page), `/healthz`, request ids and the per-request span.
+//! the endpoint and `?op=NAME` pages of [`crate::pages`]), `GET /` (a 302
+//! to the v4.1 endpoint page), `/healthz`, request ids and the per-request
+//! span.
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
-//! page): 405 for other methods on an endpoint, 404 for other paths, 413 for
-//! a body over `--max-body`, 415 for a content type that is not SOAP.
+//! page, except the 404 of `?op=` with an unknown name): 405 for other
+//! methods on an endpoint, 404 for other paths, 413 for a body over
+//! `--max-body`, 415 for a content type that is not SOAP.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
-use crate::coverage;
 use crate::ops::{self, Availability, Context};
+use crate::pages;
 use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
 use crate::routing::router::Forward;
 use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
@@ -138,6 +141,14 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
     if let Err(fault) = check_host(&request) {
         return fault_response(SoapVersion::V11, &fault);
     }
+    if request.uri().path() == "/" && matches!(*request.method(), Method::GET | Method::HEAD) {
+        // A browser opening the gateway's address lands on the v4.1 page.
+        return (
+            StatusCode::FOUND,
+            [(header::LOCATION, Endpoint::V41.path())],
+        )
+            .into_response();
+    }
     let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         let fault = Fault::invalid(format!(
             "no ECGridOS endpoint at {}; the gateway serves {} and {}",
@@ -163,9 +174,11 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
                 )
                     .into_response()
             } else {
+                let (status, html) = pages::page(endpoint, &base, request.uri().query());
                 (
+                    status,
                     [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    coverage::page(endpoint, &base),
+                    html,
                 )
                     .into_response()
             }
