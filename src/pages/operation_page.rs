@@ -66,7 +66,7 @@ pub fn render(endpoint: Endpoint, base_url: &str, spec: &OperationSpec) -> Strin
     esc(&mut html, spec.name);
     html.push_str("</h1><p class=\"lead\">");
     esc(&mut html, spec.summary);
-    html.push_str("</p><table><tbody><tr><th>SOAPAction</th><td><code>");
+    html.push_str("</p><table class=\"fit\"><tbody><tr><th>SOAPAction</th><td><code>");
     esc(&mut html, &spec.soap_action(ns));
     html.push_str("</code></td></tr><tr><th>REST v2</th><td class=\"rest\">");
     rest_calls(&mut html, spec);
@@ -109,7 +109,7 @@ pub fn render(endpoint: Endpoint, base_url: &str, spec: &OperationSpec) -> Strin
 }
 
 fn parameter_table(html: &mut String, params: &[Parameter]) {
-    html.push_str("<table><thead><tr><th>Name</th><th>Type</th></tr></thead><tbody>");
+    html.push_str("<table class=\"fit\"><thead><tr><th>Name</th><th>Type</th></tr></thead><tbody>");
     for p in params {
         html.push_str("<tr><td><code>");
         esc(html, p.name);

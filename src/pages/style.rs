@@ -12,7 +12,7 @@ a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}\
 code,pre,kbd{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}\
 code{white-space:nowrap;background:var(--panel);border-radius:4px;padding:.05rem .3rem}\
 pre{background:var(--panel);border:1px solid var(--rule);border-radius:6px;padding:.75rem 1rem;overflow-x:auto;white-space:pre}\
-table{border-collapse:collapse;width:100%;margin:.5rem 0}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0}table.fit{width:auto;min-width:28rem}\
 th,td{text-align:left;vertical-align:top;padding:.4rem .6rem;border-bottom:1px solid var(--rule)}\
 th{font-weight:600;color:var(--muted);font-size:.85rem;text-transform:uppercase;letter-spacing:.03em}\
 td.op{white-space:nowrap;font-weight:600}td.rest code{display:inline-block;margin:.05rem 0}\
