@@ -31,6 +31,7 @@
 pub mod config;
 pub mod coverage;
 pub mod domain;
+pub mod healthcheck;
 pub mod legacy;
 pub mod legacy_demo;
 pub mod ops;
