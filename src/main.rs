@@ -12,7 +12,7 @@ use ecgrid_gateway::sandbox::cli::SandboxCommand;
 use ecgrid_gateway::{startup, telemetry};
 
 /// mimalloc instead of glibc malloc: under load, malloc/free/memmove were
-/// about a fifth of the gateway's CPU (perf, BENCHMARKS.md). The binary only;
+/// about a fifth of the gateway's CPU (perf, bench/results/HISTORY.md). The binary only;
 /// the library leaves the choice to whoever links it.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

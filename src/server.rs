@@ -50,7 +50,7 @@ pub struct AppState {
 /// other request through `handle` (the endpoints, faults for the rest).
 /// Called straight from hyper's connection, without a router: the gateway
 /// has two paths, and axum's routing, boxing and body conversion cost
-/// about a microsecond per request (BENCHMARKS.md, fix 15).
+/// about a microsecond per request (bench/results/HISTORY.md, fix 15).
 pub fn handler(state: AppState) -> Handler {
     let state = Arc::new(state);
     Arc::new(move |request: Request| {
@@ -370,7 +370,7 @@ fn request_id(headers: &HeaderMap) -> String {
 /// guessable across restarts. A per-process random seed (one OS draw) plus
 /// a counter, mixed by splitmix64; no system call per request (a
 /// `getrandom` per request was 11% of the gateway's syscall time under
-/// load, see BENCHMARKS.md). The id is for log correlation only, never a
+/// load, see bench/results/HISTORY.md). The id is for log correlation only, never a
 /// secret.
 fn new_request_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

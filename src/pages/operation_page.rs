@@ -87,7 +87,10 @@ pub fn render(endpoint: Endpoint, base_url: &str, spec: &OperationSpec) -> Strin
         .split_once("://")
         .map_or(base_url, |(_, rest)| rest)
         .trim_end_matches('/');
-    for (version, title) in [(SoapVersion::V11, "SOAP 1.1"), (SoapVersion::V12, "SOAP 1.2")] {
+    for (version, title) in [
+        (SoapVersion::V11, "SOAP 1.1"),
+        (SoapVersion::V12, "SOAP 1.2"),
+    ] {
         let Some(shape) = shape else { break };
         html.push_str("<h2>");
         html.push_str(title);
@@ -197,13 +200,20 @@ mod tests {
     use crate::ops;
 
     fn page_of(name: &str) -> String {
-        render(Endpoint::V41, "http://127.0.0.1:8080", ops::find(name).unwrap())
+        render(
+            Endpoint::V41,
+            "http://127.0.0.1:8080",
+            ops::find(name).unwrap(),
+        )
     }
 
     #[test]
     fn login_page_has_parameters_samples_and_a_form() {
         let html = page_of("Login");
-        assert!(html.contains("<code>LoginName</code></td><td>string</td>"), "{html}");
+        assert!(
+            html.contains("<code>LoginName</code></td><td>string</td>"),
+            "{html}"
+        );
         assert!(html.contains("<form class=\"invoke\" method=\"post\" action=\"/v4.1/prod/ECGridOS.asmx\" data-op=\"Login\" data-ns=\"https://os.ecgrid.io/\">"));
         assert!(html.contains("name=\"Password\" type=\"password\""));
         assert!(html.contains("SOAPAction: &quot;https://os.ecgrid.io/Login&quot;"));
@@ -223,7 +233,10 @@ mod tests {
     #[test]
     fn an_operation_outside_the_original_wsdl_points_at_the_served_one() {
         let html = page_of("CallBackAdd");
-        assert!(html.contains("the served <a href=\"?WSDL\">WSDL</a> declares it"), "{html}");
+        assert!(
+            html.contains("the served <a href=\"?WSDL\">WSDL</a> declares it"),
+            "{html}"
+        );
         assert!(!html.contains("id=\"invoke\""));
     }
 
@@ -232,7 +245,10 @@ mod tests {
         let html = not_found(Endpoint::V41, "carboncopylist");
         assert!(html.contains("<code>CarbonCopyList</code> is an ECGridOS operation this gateway does not translate"), "{html}");
         let html = not_found(Endpoint::V41, "WhoAmX");
-        assert!(html.contains("Did you mean <a href=\"?op=WhoAmI\">WhoAmI</a>?"), "{html}");
+        assert!(
+            html.contains("Did you mean <a href=\"?op=WhoAmI\">WhoAmI</a>?"),
+            "{html}"
+        );
         let long = "x".repeat(10_000);
         assert!(not_found(Endpoint::V41, &long).len() < 4096);
     }

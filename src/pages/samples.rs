@@ -152,12 +152,7 @@ fn write_elements(
     }
 }
 
-fn write_element(
-    out: &mut String,
-    e: &ElementShape,
-    indent: usize,
-    stack: &mut Vec<&'static str>,
-) {
+fn write_element(out: &mut String, e: &ElementShape, indent: usize, stack: &mut Vec<&'static str>) {
     let pad = "  ".repeat(indent);
     let name = local(e.xsd);
     if e.xsd.starts_with("s:") {
@@ -165,7 +160,13 @@ fn write_element(
         return;
     }
     if let Some(values) = shapes::enumeration(name) {
-        let _ = writeln!(out, "{pad}<{}>{}</{}>", e.name, values.values.join(" or "), e.name);
+        let _ = writeln!(
+            out,
+            "{pad}<{}>{}</{}>",
+            e.name,
+            values.values.join(" or "),
+            e.name
+        );
         return;
     }
     let inner = shapes::complex_type(name).map(|t| t.elements);
