@@ -144,7 +144,11 @@ async fn root_redirects_a_browser_to_the_v41_endpoint_page() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
-    assert!(resp.text().await.unwrap().contains("no ECGridOS endpoint at /"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("no ECGridOS endpoint at /"));
     gw.stop().await;
 }
 
