@@ -19,10 +19,9 @@ const STEP_TIMEOUT_MS = 15000;
 async function main() {
   const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   fs.mkdirSync(config.shots, { recursive: true });
+  // playwright-core passes --no-sandbox itself (its chromiumSandbox default),
+  // which Chromium needs as root.
   const args = ['--disable-gpu', '--no-first-run', '--disable-background-networking'];
-  if (typeof process.getuid === 'function' && process.getuid() === 0) {
-    args.push('--no-sandbox'); // Chromium refuses to run as root with its sandbox.
-  }
   const browser = await chromium.launch({
     executablePath: config.chromium,
     headless: true,
