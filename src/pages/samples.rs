@@ -2,8 +2,9 @@
 //! pages show them, built from the generated schema
 //! ([`crate::schema::shapes`]): each element in sequence order with a
 //! placeholder naming its XSD type (`string`, `int`, `dateTime`, an
-//! enumeration's values joined by ` or `), complex types expanded, a list's
-//! item written twice. Nothing here is typed by hand per operation.
+//! enumeration's values joined by ` or `), complex types expanded, the
+//! outermost list's item written twice (a list inside a list's item once,
+//! so a page stays readable). Nothing here is typed by hand per operation.
 
 use std::fmt::Write as _;
 
@@ -130,29 +131,37 @@ fn envelope(
     } else {
         let _ = writeln!(out, "    <{name} xmlns=\"{namespace}\">");
         let mut stack = Vec::new();
-        write_elements(out, elements, 3, &mut stack);
+        write_elements(out, elements, 3, &mut stack, false);
         let _ = writeln!(out, "    </{name}>");
     }
     let _ = write!(out, "  </{prefix}:Body>\n</{prefix}:Envelope>");
 }
 
 /// Writes `elements` at `indent` (two spaces each); `stack` holds the
-/// complex types being expanded (a type inside itself is elided).
+/// complex types being expanded (a type inside itself is elided);
+/// `in_list` is true inside a repeated element's item.
 fn write_elements(
     out: &mut String,
     elements: &[ElementShape],
     indent: usize,
     stack: &mut Vec<&'static str>,
+    in_list: bool,
 ) {
     for e in elements {
-        let times = if e.unbounded { 2 } else { 1 };
+        let times = if e.unbounded && !in_list { 2 } else { 1 };
         for _ in 0..times {
-            write_element(out, e, indent, stack);
+            write_element(out, e, indent, stack, in_list || e.unbounded);
         }
     }
 }
 
-fn write_element(out: &mut String, e: &ElementShape, indent: usize, stack: &mut Vec<&'static str>) {
+fn write_element(
+    out: &mut String,
+    e: &ElementShape,
+    indent: usize,
+    stack: &mut Vec<&'static str>,
+    in_list: bool,
+) {
     let pad = "  ".repeat(indent);
     let name = local(e.xsd);
     if e.xsd.starts_with("s:") {
@@ -178,7 +187,7 @@ fn write_element(out: &mut String, e: &ElementShape, indent: usize, stack: &mut 
             }
             let _ = writeln!(out, "{pad}<{}>", e.name);
             stack.push(shapes::complex_type(name).map_or("", |t| t.name));
-            write_elements(out, children, indent + 1, stack);
+            write_elements(out, children, indent + 1, stack, in_list);
             stack.pop();
             let _ = writeln!(out, "{pad}</{}>", e.name);
         }
@@ -240,5 +249,14 @@ mod tests {
                 assert!(size < 200_000, "{}: {size} bytes", op.name);
             }
         }
+    }
+
+    #[test]
+    fn only_the_outermost_list_item_is_written_twice() {
+        let op = shapes::operation("ParcelInBox").unwrap();
+        let resp = response(SoapVersion::V11, "ns", op).unwrap();
+        assert_eq!(resp.matches("<ParcelIDInfo>").count(), 2, "{resp}");
+        // Each item's Interchanges list holds one InterchangeIDInfo.
+        assert_eq!(resp.matches("<InterchangeIDInfo>").count(), 2, "{resp}");
     }
 }
