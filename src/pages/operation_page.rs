@@ -28,7 +28,7 @@ document.querySelectorAll('form.invoke').forEach(function (form) {
     var op = form.dataset.op, ns = form.dataset.ns;
     var xml = function (t) { return t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); };
     var params = '';
-    form.querySelectorAll('input[data-param]').forEach(function (input) {
+    form.querySelectorAll('[data-param]').forEach(function (input) {
       if (input.value !== '') { params += '<' + input.name + '>' + xml(input.value) + '</' + input.name + '>'; }
     });
     var envelope = '<?xml version="1.0" encoding="utf-8"?>' +
@@ -138,15 +138,31 @@ fn form(html: &mut String, endpoint: Endpoint, op: &str, ns: &str, params: &[Par
         esc(html, p.name);
         html.push_str(" <small>");
         esc(html, &p.type_label);
-        html.push_str("</small></label><input data-param id=\"p-");
-        esc(html, p.name);
-        html.push_str("\" name=\"");
-        esc(html, p.name);
-        html.push_str(if p.name.contains("Password") {
-            "\" type=\"password\" autocomplete=\"off\">"
+        html.push_str("</small></label>");
+        if p.values.is_empty() {
+            html.push_str("<input data-param id=\"p-");
+            esc(html, p.name);
+            html.push_str("\" name=\"");
+            esc(html, p.name);
+            html.push_str(if p.name.contains("Password") {
+                "\" type=\"password\" autocomplete=\"off\">"
+            } else {
+                "\" type=\"text\" autocomplete=\"off\">"
+            });
         } else {
-            "\" type=\"text\" autocomplete=\"off\">"
-        });
+            // An enumeration: its values, or nothing (left out).
+            html.push_str("<select data-param id=\"p-");
+            esc(html, p.name);
+            html.push_str("\" name=\"");
+            esc(html, p.name);
+            html.push_str("\"><option value=\"\">(not sent)</option>");
+            for value in p.values {
+                html.push_str("<option>");
+                esc(html, value);
+                html.push_str("</option>");
+            }
+            html.push_str("</select>");
+        }
     }
     html.push_str("<button type=\"submit\" id=\"invoke\">Invoke</button><noscript><p class=\"note\">The form needs JavaScript; without it, send the sample below with curl.</p></noscript></form><pre id=\"answer\" hidden></pre><script>");
     html.push_str(INVOKE_SCRIPT);
@@ -221,6 +237,15 @@ mod tests {
         assert!(html.contains("&lt;LoginResult&gt;string&lt;/LoginResult&gt;"));
         assert!(html.contains("<h2>SOAP 1.2</h2>"));
         assert!(html.contains("POST /v2/auth/login"));
+    }
+
+    #[test]
+    fn enumeration_parameters_are_a_choice_of_their_values() {
+        let html = page_of("CallBackAddEx");
+        assert!(
+            html.contains("<option value=\"\">(not sent)</option><option>NoDir</option><option>OutBox</option><option>InBox</option></select>"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct Parameter {
     /// A simple type (an XSD primitive or an enumeration): the form can
     /// take it as text.
     pub simple: bool,
+    /// An enumeration's values (empty for other types): the form offers
+    /// them as a choice.
+    pub values: &'static [&'static str],
 }
 
 /// The parameters of `op`, in sequence order (`None` when its request is
@@ -40,6 +43,7 @@ pub fn parameters(op: &OperationShape) -> Option<Vec<Parameter>> {
                 xsd: e.xsd,
                 type_label: type_label(e),
                 simple: !e.unbounded && is_simple(e.xsd),
+                values: shapes::enumeration(local(e.xsd)).map_or(&[], |en| en.values),
             })
             .collect(),
     )

@@ -19,7 +19,7 @@ td.op{white-space:nowrap;font-weight:600}td.rest code{display:inline-block;margi
 form.invoke{background:var(--panel);border:1px solid var(--rule);border-radius:6px;padding:1rem;max-width:36rem}\
 form.invoke label{display:block;margin:.4rem 0 .1rem;font-weight:600}\
 form.invoke label small{font-weight:400;color:var(--muted)}\
-form.invoke input{width:100%;box-sizing:border-box;padding:.35rem .5rem;border:1px solid var(--rule);border-radius:4px;font:inherit;background:var(--bg);color:var(--fg)}\
+form.invoke input,form.invoke select{width:100%;box-sizing:border-box;padding:.35rem .5rem;border:1px solid var(--rule);border-radius:4px;font:inherit;background:var(--bg);color:var(--fg)}\
 button{margin-top:.8rem;padding:.4rem 1.1rem;border:0;border-radius:4px;background:#1f6feb;color:#fff;font:inherit;font-weight:600;cursor:pointer}\
 .note{color:var(--muted);font-size:.9rem}\
 nav{font-size:.9rem;margin-bottom:.5rem}\
