@@ -1,9 +1,12 @@
 //! The HTTP surface: the two ECGridOS endpoint paths (SOAP `POST`, `?WSDL`,
-//! the coverage page), `/healthz`, request ids and the per-request span.
+//! the endpoint and `?op=NAME` pages of [`crate::pages`]), `GET /` (a 302
+//! to the v4.1 endpoint page), `/healthz`, request ids and the per-request
+//! span.
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
-//! page): 405 for other methods on an endpoint, 404 for other paths, 413 for
-//! a body over `--max-body`, 415 for a content type that is not SOAP.
+//! page, except the 404 of `?op=` with an unknown name): 405 for other
+//! methods on an endpoint, 404 for other paths, 413 for a body over
+//! `--max-body`, 415 for a content type that is not SOAP.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,8 +18,8 @@ use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
 use crate::body_memory::BodyMemory;
-use crate::coverage;
 use crate::ops::{self, Availability, Context};
+use crate::pages;
 use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
 use crate::routing::router::Forward;
 use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
@@ -50,7 +53,7 @@ pub struct AppState {
 /// other request through `handle` (the endpoints, faults for the rest).
 /// Called straight from hyper's connection, without a router: the gateway
 /// has two paths, and axum's routing, boxing and body conversion cost
-/// about a microsecond per request (BENCHMARKS.md, fix 15).
+/// about a microsecond per request (bench/results/HISTORY.md, fix 15).
 pub fn handler(state: AppState) -> Handler {
     let state = Arc::new(state);
     Arc::new(move |request: Request| {
@@ -141,6 +144,14 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
     if let Err(fault) = check_host(&request) {
         return fault_response(SoapVersion::V11, &fault);
     }
+    if request.uri().path() == "/" && matches!(*request.method(), Method::GET | Method::HEAD) {
+        // A browser opening the gateway's address lands on the v4.1 page.
+        return (
+            StatusCode::FOUND,
+            [(header::LOCATION, Endpoint::V41.path())],
+        )
+            .into_response();
+    }
     let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         let fault = Fault::invalid(format!(
             "no ECGridOS endpoint at {}; the gateway serves {} and {}",
@@ -166,9 +177,11 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
                 )
                     .into_response()
             } else {
+                let (status, html) = pages::page(endpoint, &base, request.uri().query());
                 (
+                    status,
                     [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    coverage::page(endpoint, &base),
+                    html,
                 )
                     .into_response()
             }
@@ -267,7 +280,8 @@ async fn rest_answer(
     span.record("ns", namespace);
 
     let Some(spec) = ops::find(&envelope.operation) else {
-        let fault = Fault::unsupported_operation(&envelope.operation);
+        let suggestion = routing::table::closest_operation(&envelope.operation);
+        let fault = Fault::unsupported_operation(&envelope.operation, suggestion);
         return fault_response(envelope.version, &fault);
     };
     if endpoint == Endpoint::V32 && spec.availability() == Availability::V41Only {
@@ -366,7 +380,7 @@ fn request_id(headers: &HeaderMap) -> String {
 /// guessable across restarts. A per-process random seed (one OS draw) plus
 /// a counter, mixed by splitmix64; no system call per request (a
 /// `getrandom` per request was 11% of the gateway's syscall time under
-/// load, see BENCHMARKS.md). The id is for log correlation only, never a
+/// load, see bench/results/HISTORY.md). The id is for log correlation only, never a
 /// secret.
 fn new_request_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
