@@ -151,18 +151,19 @@ enum Parsed {
 }
 
 fn read_and_dispatch(case: &Case, limits: &Limits) -> (SoapVersion, Parsed) {
-    let request = read_envelope(&case.body, Some(case.version), limits).expect("valid envelope");
+    let mut request =
+        read_envelope(&case.body, Some(case.version), limits).expect("valid envelope");
     let spec = ops::find(&request.operation).expect("operation in the table");
     let parsed = match spec.name {
-        "Login" => match Login::parse(&request.params) {
+        "Login" => match Login::parse(&mut request.params) {
             Ok(r) => Parsed::Login(r),
             Err(f) => Parsed::Fault(f),
         },
-        "WhoAmI" => match <WhoAmI as Operation>::parse(&request.params) {
+        "WhoAmI" => match <WhoAmI as Operation>::parse(&mut request.params) {
             Ok(r) => Parsed::WhoAmI(r),
             Err(f) => Parsed::Fault(f),
         },
-        "CallBackTest" => match CallBackTest::parse(&request.params) {
+        "CallBackTest" => match CallBackTest::parse(&mut request.params) {
             Ok(r) => Parsed::CallBackTest(r),
             Err(f) => Parsed::Fault(f),
         },

@@ -261,7 +261,7 @@ async fn rest_answer(
     version: SoapVersion,
     body: Bytes,
 ) -> Response {
-    let envelope = match read_envelope(&body, Some(version), &state.limits) {
+    let mut envelope = match read_envelope(&body, Some(version), &state.limits) {
         Ok(envelope) => envelope,
         Err(fault) => {
             tracing::info!(fault = %fault.message, "request refused");
@@ -293,7 +293,7 @@ async fn rest_answer(
         return fault_response(envelope.version, &fault);
     }
     // One deadline for the whole call, whatever upstream calls it makes.
-    let call = (spec.handler)(&state.ctx, &envelope.params);
+    let call = (spec.handler)(&state.ctx, &mut envelope.params);
     match state.ctx.within_deadline(call).await {
         Ok(body) => {
             let xml = write_response(envelope.version, namespace, spec.name, &*body);

@@ -87,7 +87,7 @@ impl Operation for CallBackAddEx {
     const NAME: &'static str = "CallBackAddEx";
     type Response = CallBackAddExResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let url = params.required_str("URL")?.trim().to_string();
         let object: Objects = params.required_enumeration("SystemObject")?;
         let direction: Option<Direction> = params.enumeration("Direction")?;
@@ -211,7 +211,7 @@ impl Operation for CallBackAdd {
     const NAME: &'static str = "CallBackAdd";
     type Response = CallBackAddResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let form = AddForm::detect(params)?;
         Ok(CallBackAdd {
             session_id: params.get("SessionID").map(str::to_string),
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn reference_form_is_detected_and_sent_in_the_reference_shape() {
-        let p = Params::from_pairs([
+        let mut p = Params::from_pairs([
             ("SessionID", "S"),
             ("NetworkID", "1"),
             ("MailboxID", "100"),
@@ -253,7 +253,7 @@ mod tests {
             ("Username", "u"),
             ("Password", "p w"),
         ]);
-        let op = CallBackAdd::parse(&p).unwrap();
+        let op = CallBackAdd::parse(&mut p).unwrap();
         assert_eq!(op.form, AddForm::Reference);
         assert_eq!(
             serde_json::to_value(&op.body).unwrap(),
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn guide_form_is_detected_and_sent_in_the_guide_shape() {
-        let p = Params::from_pairs([
+        let mut p = Params::from_pairs([
             ("SessionID", "S"),
             ("NetworkID", "0"),
             ("MailboxID", "0"),
@@ -274,7 +274,7 @@ mod tests {
             ("Frequency", "1"),
             ("Retries", "3"),
         ]);
-        let op = CallBackAdd::parse(&p).unwrap();
+        let op = CallBackAdd::parse(&mut p).unwrap();
         assert_eq!(op.form, AddForm::Guide);
         assert_eq!(
             serde_json::to_value(&op.body).unwrap(),
@@ -309,8 +309,9 @@ mod tests {
 
     #[test]
     fn bad_enums_name_the_field_and_accepted_values() {
-        let p = Params::from_pairs([("CallBackURL", "https://a"), ("CallBackEvent", "Inbound")]);
-        let fault = CallBackAdd::parse(&p).err().unwrap();
+        let mut p =
+            Params::from_pairs([("CallBackURL", "https://a"), ("CallBackEvent", "Inbound")]);
+        let fault = CallBackAdd::parse(&mut p).err().unwrap();
         assert_eq!(fault.error_code, ErrorCode::InvalidParameter);
         assert!(fault
             .message
@@ -319,12 +320,12 @@ mod tests {
             .message
             .contains("InBox, OutBox, InBoxError, OutBoxError, ConfirmDelivery"));
 
-        let p = Params::from_pairs([
+        let mut p = Params::from_pairs([
             ("URL", "https://a"),
             ("Event", "Parcel"),
             ("AuthType", "OAuth"),
         ]);
-        let fault = CallBackAdd::parse(&p).err().unwrap();
+        let fault = CallBackAdd::parse(&mut p).err().unwrap();
         assert!(
             fault.message.contains("None, Basic, Digest, Certificate"),
             "{}",
@@ -334,7 +335,7 @@ mod tests {
 
     #[test]
     fn add_ex_sends_reference_shape_with_ext_fields() {
-        let p = Params::from_pairs([
+        let mut p = Params::from_pairs([
             ("SessionID", "S"),
             ("NetworkID", "1"),
             ("MailboxID", "101"),
@@ -350,7 +351,7 @@ mod tests {
             ("HTTPPassword", "s3cret"),
             ("Status", "Active"),
         ]);
-        let op = CallBackAddEx::parse(&p).unwrap();
+        let op = CallBackAddEx::parse(&mut p).unwrap();
         assert_eq!(
             serde_json::to_value(&op.body).unwrap(),
             json!({"url": "https://a/h", "event": "Parcel", "networkId": 1, "mailboxId": 101,
@@ -358,12 +359,12 @@ mod tests {
                    "frequency": 2, "retries": 4, "status": "Active", "direction": "InBox",
                    "objectStatus": 0})
         );
-        let bad = Params::from_pairs([
+        let mut bad = Params::from_pairs([
             ("URL", "https://a"),
             ("SystemObject", "Parcel"),
             ("Direction", "Up"),
         ]);
-        let fault = CallBackAddEx::parse(&bad).err().unwrap();
+        let fault = CallBackAddEx::parse(&mut bad).err().unwrap();
         assert!(
             fault.message.contains("NoDir, OutBox, InBox"),
             "{}",

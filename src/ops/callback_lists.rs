@@ -52,7 +52,7 @@ impl Operation for CallBackEventListEx {
     const NAME: &'static str = "CallBackEventListEx";
     type Response = CallBackEventListExResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         CallBackEventListExRequest::parse(params)
     }
 
@@ -176,7 +176,7 @@ impl Operation for CallBackPendingList {
     const NAME: &'static str = "CallBackPendingList";
     type Response = CallBackPendingListResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         CallBackPendingListRequest::parse(params)
     }
 
@@ -200,7 +200,7 @@ impl Operation for CallBackPendingListEx {
     const NAME: &'static str = "CallBackPendingListEx";
     type Response = CallBackPendingListExResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         CallBackPendingListExRequest::parse(params)
     }
 
@@ -225,7 +225,7 @@ impl Operation for CallBackFailedList {
     const NAME: &'static str = "CallBackFailedList";
     type Response = CallBackFailedListResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let request = CallBackFailedListRequest::parse(params)?;
         check_max_days(request.max_days)?;
         Ok(request)
@@ -252,7 +252,7 @@ impl Operation for CallBackFailedListEx {
     const NAME: &'static str = "CallBackFailedListEx";
     type Response = CallBackFailedListExResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let request = CallBackFailedListExRequest::parse(params)?;
         check_max_days(request.max_days)?;
         Ok(request)
@@ -277,12 +277,12 @@ mod tests {
 
     #[test]
     fn show_inactive_false_asks_for_active_only_and_zero_scopes_mean_all() {
-        let p = Params::from_pairs([
+        let mut p = Params::from_pairs([
             ("NetworkID", "0"),
             ("MailboxID", "101"),
             ("ShowInactive", "false"),
         ]);
-        let op = <CallBackEventListEx as Operation>::parse(&p).unwrap();
+        let op = <CallBackEventListEx as Operation>::parse(&mut p).unwrap();
         assert_eq!(
             queue_list_filter(&op),
             QueueListFilter {
@@ -291,23 +291,23 @@ mod tests {
                 status: Some("Active".into())
             }
         );
-        let p = Params::from_pairs([("ShowInactive", "true")]);
-        let op = <CallBackEventListEx as Operation>::parse(&p).unwrap();
+        let mut p = Params::from_pairs([("ShowInactive", "true")]);
+        let op = <CallBackEventListEx as Operation>::parse(&mut p).unwrap();
         assert_eq!(queue_list_filter(&op).status, None);
     }
 
     #[test]
     fn max_days_zero_is_unbounded_and_negative_is_refused() {
-        let p = Params::from_pairs([("MaxDays", "0")]);
-        let op = <CallBackFailedList as Operation>::parse(&p).unwrap();
+        let mut p = Params::from_pairs([("MaxDays", "0")]);
+        let op = <CallBackFailedList as Operation>::parse(&mut p).unwrap();
         assert_eq!(op.max_days, 0);
-        let p = Params::from_pairs([("MaxDays", "7"), ("NetworkID", "1")]);
-        let op = <CallBackFailedListEx as Operation>::parse(&p).unwrap();
+        let mut p = Params::from_pairs([("MaxDays", "7"), ("NetworkID", "1")]);
+        let op = <CallBackFailedListEx as Operation>::parse(&mut p).unwrap();
         assert_eq!((op.max_days, op.network_id), (7, 1));
-        let p = Params::from_pairs([("MaxDays", "-1")]);
+        let mut p = Params::from_pairs([("MaxDays", "-1")]);
         for fault in [
-            <CallBackFailedList as Operation>::parse(&p).err(),
-            <CallBackFailedListEx as Operation>::parse(&p).err(),
+            <CallBackFailedList as Operation>::parse(&mut p).err(),
+            <CallBackFailedListEx as Operation>::parse(&mut p).err(),
         ] {
             assert!(fault.unwrap().message.contains("MaxDays must be 0"));
         }

@@ -40,7 +40,7 @@ impl Operation for CallBackQueueInfo {
     const NAME: &'static str = "CallBackQueueInfo";
     type Response = CallBackQueueInfoResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let request = CallBackQueueInfoRequest::parse(params)?;
         params.require("CallBackQueueID")?;
         Ok(request)
@@ -76,7 +76,7 @@ impl Operation for CallBackEventInfo {
     const NAME: &'static str = "CallBackEventInfo";
     type Response = CallBackEventInfoResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let request = CallBackEventInfoRequest::parse(params)?;
         if request.queue_count < 0 {
             return Err(Fault::invalid(format!(
@@ -133,7 +133,7 @@ impl Operation for CallBackEventSetStatus {
     const NAME: &'static str = "CallBackEventSetStatus";
     type Response = CallBackEventSetStatusResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let request = CallBackEventSetStatusRequest::parse(params)?;
         params.require("CallBackEventID")?;
         params.require("Status")?;
@@ -164,16 +164,18 @@ mod tests {
 
     #[test]
     fn queue_count_must_not_be_negative() {
-        let p = Params::from_pairs([("CallBackEventID", "1"), ("QueueCount", "-1")]);
-        let fault = <CallBackEventInfo as Operation>::parse(&p).err().unwrap();
+        let mut p = Params::from_pairs([("CallBackEventID", "1"), ("QueueCount", "-1")]);
+        let fault = <CallBackEventInfo as Operation>::parse(&mut p)
+            .err()
+            .unwrap();
         assert!(
             fault.message.contains("QueueCount must be 0 or more"),
             "{}",
             fault.message
         );
-        let p = Params::from_pairs([("CallBackEventID", "1"), ("QueueCount", "5")]);
+        let mut p = Params::from_pairs([("CallBackEventID", "1"), ("QueueCount", "5")]);
         assert_eq!(
-            <CallBackEventInfo as Operation>::parse(&p)
+            <CallBackEventInfo as Operation>::parse(&mut p)
                 .unwrap()
                 .queue_count,
             5
@@ -182,14 +184,14 @@ mod tests {
 
     #[test]
     fn set_status_crosses_status_by_name() {
-        let p = Params::from_pairs([("CallBackEventID", "7"), ("Status", "suspended")]);
-        let op = <CallBackEventSetStatus as Operation>::parse(&p).unwrap();
+        let mut p = Params::from_pairs([("CallBackEventID", "7"), ("Status", "suspended")]);
+        let op = <CallBackEventSetStatus as Operation>::parse(&mut p).unwrap();
         assert_eq!(
             serde_json::to_value(update_callback(&op)).unwrap(),
             serde_json::json!({"callbackId": 7, "status": "Suspended"})
         );
-        let bad = Params::from_pairs([("CallBackEventID", "7"), ("Status", "Paused")]);
-        let fault = <CallBackEventSetStatus as Operation>::parse(&bad)
+        let mut bad = Params::from_pairs([("CallBackEventID", "7"), ("Status", "Paused")]);
+        let fault = <CallBackEventSetStatus as Operation>::parse(&mut bad)
             .err()
             .unwrap();
         assert!(fault
@@ -199,28 +201,28 @@ mod tests {
 
     #[test]
     fn ids_and_status_are_required_not_defaulted() {
-        let blank = Params::from_pairs([("SessionID", "S"), ("CallBackQueueID", " ")]);
-        let no_status = Params::from_pairs([("CallBackEventID", "7")]);
-        let no_id = Params::from_pairs([("Status", "Active")]);
+        let mut blank = Params::from_pairs([("SessionID", "S"), ("CallBackQueueID", " ")]);
+        let mut no_status = Params::from_pairs([("CallBackEventID", "7")]);
+        let mut no_id = Params::from_pairs([("Status", "Active")]);
         for (fault, name) in [
             (
-                <CallBackQueueInfo as Operation>::parse(&blank).err(),
+                <CallBackQueueInfo as Operation>::parse(&mut blank).err(),
                 "CallBackQueueID",
             ),
             (
-                <CallBackEventInfo as Operation>::parse(&no_status).err(),
+                <CallBackEventInfo as Operation>::parse(&mut no_status).err(),
                 "",
             ),
             (
-                <CallBackEventInfo as Operation>::parse(&no_id).err(),
+                <CallBackEventInfo as Operation>::parse(&mut no_id).err(),
                 "CallBackEventID",
             ),
             (
-                <CallBackEventSetStatus as Operation>::parse(&no_status).err(),
+                <CallBackEventSetStatus as Operation>::parse(&mut no_status).err(),
                 "Status",
             ),
             (
-                <CallBackEventSetStatus as Operation>::parse(&no_id).err(),
+                <CallBackEventSetStatus as Operation>::parse(&mut no_id).err(),
                 "CallBackEventID",
             ),
         ] {

@@ -65,7 +65,7 @@ impl Operation for CallBackTest {
     const NAME: &'static str = "CallBackTest";
     type Response = CallBackTestResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let form = TestForm::detect(params)?;
         let (session_id, callback_id) = match form {
             TestForm::Wsdl => {
@@ -126,17 +126,17 @@ mod tests {
 
     #[test]
     fn wsdl_form_reads_callback_event_id() {
-        let p = Params::from_pairs([
+        let mut p = Params::from_pairs([
             ("SessionID", "S"),
             ("CallBackEventID", "7001"),
             ("ParcelID", "0"),
             ("InterchangeID", "0"),
             ("UserID", "0"),
         ]);
-        let op = CallBackTest::parse(&p).unwrap();
+        let op = CallBackTest::parse(&mut p).unwrap();
         assert_eq!((op.form, op.callback_id), (TestForm::Wsdl, 7001));
-        let bad = Params::from_pairs([("CallBackEventID", "1"), ("ParcelID", "x")]);
-        assert!(CallBackTest::parse(&bad)
+        let mut bad = Params::from_pairs([("CallBackEventID", "1"), ("ParcelID", "x")]);
+        assert!(CallBackTest::parse(&mut bad)
             .err()
             .unwrap()
             .message
@@ -145,14 +145,14 @@ mod tests {
 
     #[test]
     fn guide_form_reads_callback_queue_id() {
-        let p = Params::from_pairs([("SessionID", "S"), ("CallBackQueueID", "7002")]);
-        let op = CallBackTest::parse(&p).unwrap();
+        let mut p = Params::from_pairs([("SessionID", "S"), ("CallBackQueueID", "7002")]);
+        let op = CallBackTest::parse(&mut p).unwrap();
         assert_eq!((op.form, op.callback_id), (TestForm::Guide, 7002));
     }
 
     #[test]
     fn neither_or_both_forms_say_what_each_needs() {
-        for (params, tail) in [
+        for (mut params, tail) in [
             (
                 Params::from_pairs([("SessionID", "S")]),
                 "neither CallBackEventID nor CallBackQueueID",
@@ -162,7 +162,7 @@ mod tests {
                 "both CallBackEventID and CallBackQueueID",
             ),
         ] {
-            let fault = CallBackTest::parse(&params).err().unwrap();
+            let fault = CallBackTest::parse(&mut params).err().unwrap();
             assert_eq!(fault.error_code, ErrorCode::InvalidParameter);
             assert!(fault.message.contains("WSDL form (CallBackEventID"));
             assert!(fault.message.contains("guide form (CallBackQueueID)"));

@@ -38,7 +38,7 @@ impl Operation for Login {
     const NAME: &'static str = "Login";
     type Response = LoginResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         let login = params
             .first_of(&LOGIN_NAME_FIELDS)
             .map(|(_, v)| v.trim())

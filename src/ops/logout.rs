@@ -30,7 +30,7 @@ impl Operation for Logout {
     const NAME: &'static str = "Logout";
     type Response = LogoutResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         Ok(Logout {
             session_id: params.get("SessionID").map(str::to_string),
         })

@@ -35,7 +35,7 @@ macro_rules! operation {
             const NAME: &'static str = stringify!($name);
             type Response = crate::schema::responses::$response;
 
-            fn parse(params: &crate::soap::Params) -> Result<Self, crate::soap::Fault> {
+            fn parse(params: &mut crate::soap::Params) -> Result<Self, crate::soap::Fault> {
                 crate::schema::requests::$request::parse(params).map($name)
             }
 
@@ -77,8 +77,10 @@ pub trait Operation: Sized + Send + 'static {
     /// The response, which writes `<{NAME}Result>` itself.
     type Response: WriteBody + Send + 'static;
 
-    /// Reads the request from the operation element's parameters.
-    fn parse(params: &Params) -> Result<Self, Fault>;
+    /// Reads the request from the operation element's parameters; the
+    /// generated readers move strings and base64 out of them
+    /// ([`Params::take`]), so an upload's file is not copied.
+    fn parse(params: &mut Params) -> Result<Self, Fault>;
 
     /// Does the work: REST calls, session changes.
     fn call(self, ctx: &Context) -> impl Future<Output = Result<Self::Response, Fault>> + Send;
@@ -91,7 +93,7 @@ pub type Body = Box<dyn WriteBody + Send>;
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Body, Fault>> + Send + 'a>>;
 
 /// Runs an operation from its parameters.
-pub type Handler = for<'a> fn(&'a Context, &'a Params) -> HandlerFuture<'a>;
+pub type Handler = for<'a> fn(&'a Context, &'a mut Params) -> HandlerFuture<'a>;
 
 /// Which served WSDLs declare an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +151,7 @@ impl OperationSpec {
     }
 }
 
-fn run<'a, O: Operation>(ctx: &'a Context, params: &'a Params) -> HandlerFuture<'a> {
+fn run<'a, O: Operation>(ctx: &'a Context, params: &'a mut Params) -> HandlerFuture<'a> {
     let parsed = O::parse(params);
     Box::pin(async move {
         let response = parsed?.call(ctx).await?;

@@ -10,7 +10,9 @@
 //! fault here. Before calling, the gateway checks what it can name better:
 //! a file name, content that is base64, and `Bytes` (when given, i.e. not 0)
 //! equal to the decoded size. The base64 text goes upstream as the client
-//! sent it (line breaks dropped), never decoded.
+//! sent it (line breaks dropped), never decoded, and never copied: the
+//! generated reader moves it out of the envelope's parameters, and the one
+//! copy made is the REST request's JSON (`bench/parcel_rss.py`).
 
 use crate::rest::parcels::UploadParcel;
 use crate::rest::Auth;
@@ -35,11 +37,12 @@ struct Upload<'a> {
 }
 
 /// The content in whichever parameter the client used: `Content`
-/// (`xs:base64Binary`) or `ContentBase64` (a base64 `xs:string`).
-fn content(binary: Option<Base64>, text: Option<&str>) -> Result<Base64, Fault> {
+/// (`xs:base64Binary`) or `ContentBase64` (a base64 `xs:string`, checked
+/// here in place).
+fn content(binary: Option<Base64>, text: Option<String>) -> Result<Base64, Fault> {
     match (binary, text) {
         (Some(content), _) => Ok(content),
-        (None, Some(text)) => Base64::parse("ContentBase64", text),
+        (None, Some(text)) => Base64::from_text("ContentBase64", text),
         (None, None) => Err(Fault::invalid(
             "parameter Content is required: the file, base64-encoded",
         )),
@@ -110,7 +113,7 @@ operation! {
             session_id: req.session_id.as_deref(),
             file_name: req.file_name.as_deref(),
             bytes: 0,
-            content: content(None, req.content_base64.as_deref())?,
+            content: content(None, req.content_base64)?,
             network_id: 0,
             mailbox_id: 0,
             ecgrid_id_from: 0,
@@ -147,7 +150,7 @@ operation! {
             session_id: req.session_id.as_deref(),
             file_name: req.file_name.as_deref(),
             bytes: req.bytes,
-            content: content(req.content, req.content_base64.as_deref())?,
+            content: content(req.content, req.content_base64)?,
             network_id: req.network_id,
             mailbox_id: req.mailbox_id,
             ecgrid_id_from: 0,

@@ -15,7 +15,7 @@ impl Operation for Version {
     const NAME: &'static str = "Version";
     type Response = VersionResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         VersionRequest::parse(params)
     }
 
@@ -35,7 +35,7 @@ impl Operation for NowUtc {
     const NAME: &'static str = "NowUTC";
     type Response = NowUTCResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         NowUTCRequest::parse(params)
     }
 

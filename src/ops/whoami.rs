@@ -29,7 +29,7 @@ impl Operation for WhoAmI {
     const NAME: &'static str = "WhoAmI";
     type Response = WhoAmIResponse;
 
-    fn parse(params: &Params) -> Result<Self, Fault> {
+    fn parse(params: &mut Params) -> Result<Self, Fault> {
         WhoAmIRequest::parse(params)
     }
 

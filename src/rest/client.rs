@@ -37,6 +37,26 @@ impl Sizes {
     };
 }
 
+/// A request ready to write: `first` (the head, with the whole JSON body
+/// of most calls), then a spliced body's `text` and the `last` of its JSON.
+struct Prepared<'a> {
+    first: Vec<u8>,
+    text: &'a str,
+    last: Vec<u8>,
+}
+
+/// A JSON body of [`RestClient::post_spliced`]: the object `rest`
+/// serializes to, with the field `key` holding `text` (base64) in front.
+#[derive(Debug)]
+pub struct SplicedBody<'a, B: ?Sized> {
+    /// The large field's JSON name (`content`).
+    pub key: &'static str,
+    /// Its value, base64 text, sent as it is.
+    pub text: &'a str,
+    /// The other fields: a struct that serializes to a JSON object.
+    pub rest: &'a B,
+}
+
 /// Largest upstream response body the gateway reads.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -311,13 +331,74 @@ impl RestClient {
             max_answer,
             body_hint,
         } = sizes;
+        let request = self.request(&method, path, auth, body, query, body_hint);
+        self.send_prepared(method, path, request, max_answer).await
+    }
+
+    /// `POST path` with `body` as JSON whose field `body.key` is
+    /// `body.text`, written from the caller's text as a part of the request
+    /// of its own: an upload's base64 is not copied into the request (the
+    /// gateway holds it once). The text must be base64 (checked: it needs
+    /// no JSON escaping); the answer is at most `max_answer` bytes.
+    pub async fn post_spliced<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        auth: &Auth,
+        body: &SplicedBody<'_, B>,
+        max_answer: usize,
+    ) -> Result<T, RestError> {
+        let request = self.spliced_request(path, auth, body);
+        self.send_prepared(Method::POST, path, request, max_answer)
+            .await
+    }
+
+    /// `POST path` with a JSON body of about `body_hint` bytes, answered
+    /// with at most `max_answer` bytes, as the status and the body itself,
+    /// for [`RestClient::decode_answer`] to decode borrowing from it (a
+    /// download's base64 is not copied out of the answer).
+    pub(super) async fn post_large_answer<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        auth: &Auth,
+        body: &B,
+        body_hint: usize,
+        max_answer: usize,
+    ) -> Result<(u16, Bytes), RestError> {
+        let request = self.request(&Method::POST, path, auth, Some(body), &[], body_hint);
+        self.exchange_timed(Method::POST, path, request, max_answer)
+            .await
+    }
+
+    /// Sends a request built by [`RestClient::request`] or
+    /// [`RestClient::spliced_request`] and decodes its answer.
+    async fn send_prepared<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        request: Result<Prepared<'_>, String>,
+        max_answer: usize,
+    ) -> Result<T, RestError> {
+        let (status, bytes) = self
+            .exchange_timed(method, path, request, max_answer)
+            .await?;
+        self.decode_answer(status, &bytes)
+    }
+
+    /// Sends a request and reads its answer, timed into the request's span.
+    async fn exchange_timed(
+        &self,
+        method: Method,
+        path: &str,
+        request: Result<Prepared<'_>, String>,
+        max_answer: usize,
+    ) -> Result<(u16, Bytes), RestError> {
         // Timed only when something records it: the request's span or a
         // debug line (a clock read per call is measurable, bench/results/HISTORY.md).
         let span = tracing::Span::current();
         let started =
             (!span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG)).then(Instant::now);
-        let result = match self.request(&method, path, auth, body, query, body_hint) {
-            Ok(req) => self.exchange(&method, req, max_answer).await,
+        let result = match request {
+            Ok(req) => self.exchange(&method, &req, max_answer).await,
             Err(reason) => Err(RestError::Unreachable {
                 upstream: self.base.to_string(),
                 reason,
@@ -336,8 +417,7 @@ impl RestClient {
                 }
             }
         }
-        let (status, bytes) = result?;
-        self.decode(status, &bytes)
+        result
     }
 
     /// The HTTP/1.1 request for `path` with its credential, query and JSON
@@ -352,10 +432,10 @@ impl RestClient {
         body: Option<&B>,
         query: &[(&str, String)],
         body_hint: usize,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Prepared<'static>, String> {
         // The JSON is written after room left for the head, which is then
-        // put in front of it in place: an upload's base64 file is held once
-        // here, not once as JSON and again as the request.
+        // put in front of it in place: a large body is held once here, not
+        // once as JSON and again as the request.
         let body = body
             .map(|body| {
                 // Sized from the caller's hint: a buffer grown by doubling
@@ -367,7 +447,104 @@ impl RestClient {
                 Ok::<_, String>(buf)
             })
             .transpose()?;
+        let length = match &body {
+            Some(body) => Some(body.len() - HEAD_ROOM),
+            // A method that defines a body says it has none.
+            None if *method == Method::POST || *method == Method::PUT => Some(0),
+            None => None,
+        };
+        let json = body.is_some();
         let mut out = Vec::with_capacity(256);
+        self.write_head(&mut out, method, path, auth, query, length, json)?;
+        let first = match body {
+            Some(mut body) if out.len() <= HEAD_ROOM => {
+                let start = HEAD_ROOM - out.len();
+                body[start..HEAD_ROOM].copy_from_slice(&out);
+                body.drain(..start);
+                body
+            }
+            Some(body) => {
+                out.extend_from_slice(&body[HEAD_ROOM..]);
+                out
+            }
+            None => out,
+        };
+        Ok(Prepared {
+            first,
+            text: "",
+            last: Vec::new(),
+        })
+    }
+
+    /// The request of [`RestClient::post_spliced`]: the head and
+    /// `{"key":"` first, then the text itself, then `",` and the other
+    /// fields' JSON.
+    fn spliced_request<'a, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        auth: &Auth,
+        body: &SplicedBody<'a, B>,
+    ) -> Result<Prepared<'a>, String> {
+        if let Some(at) = body
+            .text
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+        {
+            return Err(format!(
+                "the request's {} is not base64 (a byte 0x{:02X} at offset {at})",
+                body.key,
+                body.text.as_bytes()[at]
+            ));
+        }
+        let rest = serde_json::to_vec(body.rest)
+            .map_err(|e| format!("the request body cannot be written as JSON: {e}"))?;
+        // `rest` is an object: `{}` or `{"a":…}`; the text's field goes
+        // first, the others after it.
+        let others = match rest.as_slice() {
+            [b'{', b'}'] => &b"}"[..],
+            [b'{', others @ ..] => others,
+            _ => return Err("the request body is not a JSON object".to_string()),
+        };
+        let mut last = Vec::with_capacity(others.len() + 2);
+        last.push(b'"');
+        if others != b"}" {
+            last.push(b',');
+        }
+        last.extend_from_slice(others);
+        let opening = format!("{{\"{}\":\"", body.key);
+        let length = opening.len() + body.text.len() + last.len();
+        let mut first = Vec::with_capacity(256 + opening.len());
+        self.write_head(
+            &mut first,
+            &Method::POST,
+            path,
+            auth,
+            &[],
+            Some(length),
+            true,
+        )?;
+        first.extend_from_slice(opening.as_bytes());
+        Ok(Prepared {
+            first,
+            text: body.text,
+            last,
+        })
+    }
+
+    /// Writes the request head (request line, headers, the blank line) for
+    /// a body of `length` bytes (`None`: no `content-length`), JSON when
+    /// `json`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_head(
+        &self,
+        out: &mut Vec<u8>,
+        method: &Method,
+        path: &str,
+        auth: &Auth,
+        query: &[(&str, String)],
+        length: Option<usize>,
+        json: bool,
+    ) -> Result<(), String> {
         out.extend_from_slice(method.as_str().as_bytes());
         out.push(b' ');
         if matches!(*self.route, Route::Forward { .. }) {
@@ -392,10 +569,10 @@ impl RestClient {
             return Err(format!("cannot build the upstream URL for {path}"));
         }
         out.extend_from_slice(b" HTTP/1.1\r\n");
-        put_header(&mut out, "host", &[self.authority().as_bytes()]);
-        put_header(&mut out, "user-agent", &[USER_AGENT_VALUE.as_bytes()]);
+        put_header(out, "host", &[self.authority().as_bytes()]);
+        put_header(out, "user-agent", &[USER_AGENT_VALUE.as_bytes()]);
         if let Some(proxy_auth) = self.route.request_auth() {
-            put_header(&mut out, "proxy-authorization", &[proxy_auth.as_bytes()]);
+            put_header(out, "proxy-authorization", &[proxy_auth.as_bytes()]);
         }
         let credential = match auth {
             Auth::None => None,
@@ -409,34 +586,16 @@ impl RestClient {
                     "the credential cannot be sent as an HTTP header ({name} holds characters HTTP does not allow)"
                 ));
             }
-            put_header(&mut out, name, &[prefix.as_bytes(), secret.as_bytes()]);
+            put_header(out, name, &[prefix.as_bytes(), secret.as_bytes()]);
         }
-        match &body {
-            Some(body) => {
-                put_header(&mut out, "content-type", &[b"application/json"]);
-                let length = (body.len() - HEAD_ROOM).to_string();
-                put_header(&mut out, "content-length", &[length.as_bytes()]);
-            }
-            // A method that defines a body says it has none.
-            None if *method == Method::POST || *method == Method::PUT => {
-                put_header(&mut out, "content-length", &[b"0"]);
-            }
-            None => {}
+        if json {
+            put_header(out, "content-type", &[b"application/json"]);
+        }
+        if let Some(length) = length {
+            put_header(out, "content-length", &[length.to_string().as_bytes()]);
         }
         out.extend_from_slice(b"\r\n");
-        match body {
-            Some(mut body) if out.len() <= HEAD_ROOM => {
-                let start = HEAD_ROOM - out.len();
-                body[start..HEAD_ROOM].copy_from_slice(&out);
-                body.drain(..start);
-                Ok(body)
-            }
-            Some(body) => {
-                out.extend_from_slice(&body[HEAD_ROOM..]);
-                Ok(out)
-            }
-            None => Ok(out),
-        }
+        Ok(())
     }
 
     /// Sends the request and reads at most `max_answer` bytes of body
@@ -444,16 +603,22 @@ impl RestClient {
     async fn exchange(
         &self,
         method: &Method,
-        request: Vec<u8>,
+        request: &Prepared<'_>,
         max_answer: usize,
     ) -> Result<(u16, Bytes), RestError> {
         // Safe to send again on a new connection if a kept-alive one turns
         // out closed: GET, and DELETE (idempotent; the upstream's delete of
         // a deleted callback answers ObjectNotFound, not a second effect).
         let repeatable = *method == Method::GET || *method == Method::DELETE;
+        let parts = [&request.first[..], request.text.as_bytes(), &request.last];
+        let parts = if request.text.is_empty() && request.last.is_empty() {
+            &parts[..1]
+        } else {
+            &parts[..]
+        };
         let call = self
             .pool
-            .exchange(&self.origin, &request, repeatable, max_answer);
+            .exchange(&self.origin, parts, repeatable, max_answer);
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(answer)) => Ok((answer.status, answer.body)),
             Ok(Err(H1Error::TooLarge(limit))) => Err(RestError::BadResponse {
@@ -475,7 +640,13 @@ impl RestClient {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self, status: u16, bytes: &[u8]) -> Result<T, RestError> {
+    /// Decodes an answer: an error status or `success: false` is the
+    /// upstream's error, else `data` (which may borrow from `bytes`).
+    pub(super) fn decode_answer<'a, T: Deserialize<'a>>(
+        &self,
+        status: u16,
+        bytes: &'a [u8],
+    ) -> Result<T, RestError> {
         if status >= 400 {
             let env: ErrorEnvelope = serde_json::from_slice(bytes).unwrap_or_default();
             return Err(RestError::Status {
@@ -507,11 +678,9 @@ impl RestClient {
         match env.data {
             Some(data) => Ok(data),
             // `data: null` (logout) decodes into types that accept null.
-            None => serde_json::from_value(serde_json::Value::Null).map_err(|_| {
-                RestError::BadResponse {
-                    upstream: self.base.to_string(),
-                    reason: "the answer has no data".to_string(),
-                }
+            None => T::deserialize(serde_json::Value::Null).map_err(|_| RestError::BadResponse {
+                upstream: self.base.to_string(),
+                reason: "the answer has no data".to_string(),
             }),
         }
     }
@@ -538,5 +707,64 @@ fn excerpt(bytes: &[u8]) -> String {
         "empty response body".to_string()
     } else {
         text.chars().take(200).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(request: &Prepared<'_>) -> (String, String) {
+        let mut whole = request.first.clone();
+        whole.extend_from_slice(request.text.as_bytes());
+        whole.extend_from_slice(&request.last);
+        let whole = String::from_utf8(whole).unwrap();
+        let (head, body) = whole.split_once("\r\n\r\n").unwrap();
+        (head.to_string(), body.to_string())
+    }
+
+    #[test]
+    fn a_spliced_body_is_the_json_object_with_the_text_in_front() {
+        let client = RestClient::new("http://127.0.0.1:9", Duration::from_secs(1), &[]).unwrap();
+        let auth = Auth::ApiKey("k".into());
+        let rest = serde_json::json!({"fileName": "a \"b\".edi", "bytes": 1});
+        let body = SplicedBody {
+            key: "content",
+            text: "QUJD",
+            rest: &rest,
+        };
+        let request = client.spliced_request("/v2/x", &auth, &body).unwrap();
+        assert_eq!(request.text, "QUJD", "the text is a part of its own");
+        let (head, json) = body_of(&request);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"content": "QUJD", "fileName": "a \"b\".edi", "bytes": 1})
+        );
+        assert!(
+            head.contains(&format!("content-length: {}", json.len())),
+            "{head}"
+        );
+        assert!(head.contains("content-type: application/json"), "{head}");
+
+        let empty = serde_json::json!({});
+        let only = SplicedBody {
+            key: "content",
+            text: "",
+            rest: &empty,
+        };
+        let (_, json) = body_of(&client.spliced_request("/v2/x", &auth, &only).unwrap());
+        assert_eq!(json, r#"{"content":""}"#);
+
+        let bad = SplicedBody {
+            key: "content",
+            text: "QU\"D",
+            rest: &empty,
+        };
+        // (`Prepared` has no `Debug`: its head holds the credential.)
+        let Err(err) = client.spliced_request("/v2/x", &auth, &bad) else {
+            panic!("a text that is not base64 was sent");
+        };
+        assert!(err.contains("0x22 at offset 2"), "{err}");
     }
 }

@@ -152,15 +152,16 @@ impl H1Pool {
         }
     }
 
-    /// Writes `request` (a whole HTTP/1.1 request, head and body) to a
-    /// connection to `uri`'s origin and reads the answer, whose body may
+    /// Writes `request` (a whole HTTP/1.1 request, head and body, in parts
+    /// written one after the other: an upload's base64 is a part of its own,
+    /// never copied into the request) to a connection to `uri`'s origin and reads the answer, whose body may
     /// not exceed `max_body` bytes. `repeatable`: the request may be sent
     /// again if a reused connection turns out to have been closed before
     /// any answer arrived (a GET; never a POST that creates something).
     pub async fn exchange(
         &self,
         uri: &Uri,
-        request: &[u8],
+        request: &[&[u8]],
         repeatable: bool,
         max_body: usize,
     ) -> Result<Answer, H1Error> {
@@ -181,11 +182,15 @@ impl H1Pool {
     async fn exchange_on(
         &self,
         mut conn: Box<Conn>,
-        request: &[u8],
+        request: &[&[u8]],
         max_body: usize,
     ) -> Result<Answer, (H1Error, Reached)> {
-        if let Err(e) = conn.io.write_all(request).await {
-            return Err((io_error(&e, true), Reached::NotWritten));
+        for part in request {
+            // A write that fails in any part leaves the upstream an
+            // incomplete request, which it cannot act on: not written.
+            if let Err(e) = conn.io.write_all(part).await {
+                return Err((io_error(&e, true), Reached::NotWritten));
+            }
         }
         let (answer, reuse) = match read_answer(&mut conn, max_body).await {
             Ok(done) => done,
@@ -492,10 +497,23 @@ async fn read_answer<S: AsyncRead + Unpin>(
             if n > max_body {
                 return Err(H1Error::TooLarge(max_body));
             }
+            // Room for the whole body at once: grown 8 KiB at a time, a
+            // download's 67 MiB of base64 was reallocated (old and new copy
+            // held together) as it arrived.
+            // (`fill` reserves 8 KiB more each time: keep that room too.)
+            if conn.buf.len() < n {
+                conn.buf.reserve(n - conn.buf.len() + 8 * 1024);
+            }
             while conn.buf.len() < n {
                 fill(conn, true).await?;
             }
-            conn.buf.split_to(n).freeze()
+            let body = conn.buf.split_to(n).freeze();
+            if n > 64 * 1024 && conn.buf.is_empty() {
+                // The rest of the buffer shares the body's allocation: an
+                // idle connection would keep a large answer alive.
+                conn.buf = BytesMut::new();
+            }
+            body
         }
         Framing::Chunked => read_chunked(conn, max_body).await?,
         Framing::UntilClose => {
@@ -770,7 +788,7 @@ mod tests {
         let pool = H1Pool::new(connector, Duration::from_millis(100));
         let uri: Uri = format!("http://{addr}").parse().unwrap();
         let answer = pool
-            .exchange(&uri, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", true, 1024)
+            .exchange(&uri, &[b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"], true, 1024)
             .await
             .unwrap();
         assert_eq!((answer.status, &answer.body[..]), (200, &b"{}"[..]));

@@ -124,43 +124,19 @@ impl Base64 {
     /// of wrapped base64) is dropped; any other character outside the
     /// base64 alphabet, or a length that is not a whole number of quads, is
     /// refused naming the parameter and the first bad position. Linear in
-    /// the text; copies it only when it has whitespace.
+    /// the text; copies it (see [`Base64::from_text`] for the form that
+    /// does not).
     pub fn parse(name: &str, text: &str) -> Result<Self, Fault> {
-        let bytes = text.as_bytes();
-        let mut has_space = false;
-        let mut count = 0usize;
-        let mut padding = 0usize;
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b' ' | b'\t' | b'\r' | b'\n' => has_space = true,
-                b'=' => {
-                    padding += 1;
-                    count += 1;
-                }
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padding == 0 => {
-                    count += 1
-                }
-                _ => {
-                    return Err(Fault::invalid(format!(
-                        "parameter {name} must be base64 (A-Z a-z 0-9 + / and = padding at the end), got a byte 0x{b:02X} at offset {i}"
-                    )))
-                }
-            }
+        Base64::from_text(name, text.to_string())
+    }
+
+    /// [`Base64::parse`] of text the caller gives up: checked in one pass
+    /// without allocating, whitespace dropped in place, never copied (an
+    /// upload's file moves from the envelope to the REST body).
+    pub fn from_text(name: &str, mut text: String) -> Result<Self, Fault> {
+        if check_base64(name, text.as_bytes())? {
+            text.retain(|c| !c.is_ascii_whitespace());
         }
-        if count % 4 != 0 || padding > 2 {
-            return Err(Fault::invalid(format!(
-                "parameter {name} is not whole base64: {count} base64 characters ({padding} of them padding), a multiple of 4 with at most 2 '=' expected"
-            )));
-        }
-        let text = if has_space {
-            bytes
-                .iter()
-                .filter(|b| !b.is_ascii_whitespace())
-                .map(|&b| char::from(b))
-                .collect()
-        } else {
-            text.to_string()
-        };
         Ok(Base64(text))
     }
 
@@ -170,6 +146,35 @@ impl Base64 {
         let padding = text.iter().rev().take(2).filter(|&&b| b == b'=').count();
         (text.len() / 4 * 3).saturating_sub(padding)
     }
+}
+
+/// Checks base64 text (whitespace allowed anywhere) and says whether it has
+/// whitespace to drop. Linear, no allocation but for a fault's message.
+fn check_base64(name: &str, bytes: &[u8]) -> Result<bool, Fault> {
+    let mut has_space = false;
+    let mut count = 0usize;
+    let mut padding = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => has_space = true,
+            b'=' => {
+                padding += 1;
+                count += 1;
+            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padding == 0 => count += 1,
+            _ => {
+                return Err(Fault::invalid(format!(
+                    "parameter {name} must be base64 (A-Z a-z 0-9 + / and = padding at the end), got a byte 0x{b:02X} at offset {i}"
+                )))
+            }
+        }
+    }
+    if count % 4 != 0 || padding > 2 {
+        return Err(Fault::invalid(format!(
+            "parameter {name} is not whole base64: {count} base64 characters ({padding} of them padding), a multiple of 4 with at most 2 '=' expected"
+        )));
+    }
+    Ok(has_space)
 }
 
 impl WriteXml for Base64 {
@@ -184,14 +189,15 @@ impl WriteXml for Base64 {
 /// serializer leaves them; a present but malformed value is an
 /// InvalidParameter fault naming the parameter.
 pub trait FromParam: Sized {
-    /// Reads parameter `name`.
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault>;
+    /// Reads parameter `name`; strings and base64 are moved out of
+    /// `params` ([`Params::take`]), not copied.
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault>;
 }
 
 macro_rules! from_param_integers {
     ($($t:ty),*) => {$(
         impl FromParam for $t {
-            fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+            fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
                 Ok(params.int::<$t>(name)?.unwrap_or_default())
             }
         }
@@ -200,13 +206,13 @@ macro_rules! from_param_integers {
 from_param_integers!(i16, i32, i64, u8);
 
 impl FromParam for bool {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.bool(name)?.unwrap_or(false))
     }
 }
 
 impl FromParam for f32 {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         match params.get(name).map(str::trim) {
             None | Some("") => Ok(0.0),
             Some("INF") => Ok(f32::INFINITY),
@@ -223,19 +229,22 @@ impl FromParam for f32 {
 }
 
 impl FromParam for Option<String> {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
-        Ok(params.get(name).map(str::to_string))
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
+        Ok(params.take(name))
     }
 }
 
 impl FromParam for Option<Base64> {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
-        params.get(name).map(|t| Base64::parse(name, t)).transpose()
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
+        params
+            .take(name)
+            .map(|text| Base64::from_text(name, text))
+            .transpose()
     }
 }
 
 impl FromParam for XsDateTime {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         match params.get(name).map(str::trim) {
             None | Some("") => Ok(XsDateTime(None)),
             Some(text) => parse_datetime(text).map(XsDateTime::from).ok_or_else(|| {
@@ -304,6 +313,21 @@ mod tests {
     }
 
     #[test]
+    fn base64_from_text_keeps_the_callers_buffer() {
+        let wrapped = String::from("SGVs\r\nbG8=\n");
+        let buffer = wrapped.as_ptr();
+        let content = Base64::from_text("Content", wrapped).unwrap();
+        assert_eq!(content.as_str(), "SGVsbG8=");
+        assert_eq!(content.0.as_ptr(), buffer, "copied");
+        let mut params = Params::from_pairs([("Content", "QQ=="), ("Name", "a")]);
+        let taken = <Option<Base64>>::from_param(&mut params, "Content").unwrap();
+        assert_eq!(taken.unwrap().as_str(), "QQ==");
+        assert_eq!(params.get("Content"), None, "moved out, not copied");
+        let name = <Option<String>>::from_param(&mut params, "Name").unwrap();
+        assert_eq!(name.as_deref(), Some("a"));
+    }
+
+    #[test]
     fn datetimes_in_every_published_form() {
         let z = parse_datetime("2026-05-07T14:32:00Z").unwrap();
         assert_eq!(parse_datetime("2026-05-07T14:32:00").unwrap(), z);
@@ -314,11 +338,11 @@ mod tests {
             time::macros::datetime!(2026-05-07 00:00 UTC)
         );
         assert!(parse_datetime("May 7").is_none());
-        let params = Params::from_pairs([("BeginDate", "soon")]);
-        let fault = XsDateTime::from_param(&params, "BeginDate").unwrap_err();
+        let mut params = Params::from_pairs([("BeginDate", "soon")]);
+        let fault = XsDateTime::from_param(&mut params, "BeginDate").unwrap_err();
         assert!(fault.message.contains("BeginDate must be an xs:dateTime"));
         assert_eq!(
-            XsDateTime::from_param(&params, "EndDate").unwrap(),
+            XsDateTime::from_param(&mut params, "EndDate").unwrap(),
             XsDateTime(None)
         );
     }
@@ -330,9 +354,12 @@ mod tests {
         f32::INFINITY.write_xml(&mut w, "B");
         f32::NAN.write_xml(&mut w, "C");
         assert_eq!(w.into_string(), "<A>1.5</A><B>INF</B><C>NaN</C>");
-        let params = Params::from_pairs([("F", "-INF"), ("G", "x")]);
-        assert_eq!(f32::from_param(&params, "F").unwrap(), f32::NEG_INFINITY);
-        assert!(f32::from_param(&params, "G").is_err());
+        let mut params = Params::from_pairs([("F", "-INF"), ("G", "x")]);
+        assert_eq!(
+            f32::from_param(&mut params, "F").unwrap(),
+            f32::NEG_INFINITY
+        );
+        assert!(f32::from_param(&mut params, "G").is_err());
     }
 
     #[test]

@@ -88,6 +88,17 @@ impl Params {
         self.entry(name).and_then(|(_, v)| v.as_deref())
     }
 
+    /// Moves a parameter's text out (`None` when absent, nil or taken
+    /// already): how the generated readers take strings and base64, so an
+    /// upload's file is held once. The parameter still counts as sent
+    /// ([`Params::has`]); [`Params::get`] no longer sees its text.
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        self.entries
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.take())
+    }
+
     /// The first of several alternative names that was sent with a value,
     /// as `(name, value)`.
     pub fn first_of<'a>(&'a self, names: &[&'a str]) -> Option<(&'a str, &'a str)> {
@@ -265,6 +276,16 @@ mod tests {
             "parameter Blank is required"
         );
         assert!(p.require("MailboxID").is_ok());
+    }
+
+    #[test]
+    fn take_moves_the_text_out_once() {
+        let mut p = Params::from_pairs([("Content", "QQ==")]);
+        assert_eq!(p.take("Content").as_deref(), Some("QQ=="));
+        assert_eq!(p.take("Content"), None);
+        assert_eq!(p.get("Content"), None);
+        assert!(p.has("Content"));
+        assert_eq!(p.take("Missing"), None);
     }
 
     #[test]

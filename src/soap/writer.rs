@@ -50,6 +50,12 @@ impl XmlWriter {
 
     /// Writes `<name>text</name>` with `text` escaped.
     pub fn text(&mut self, name: &str, text: &str) {
+        if text.len() > LARGE_TEXT {
+            // A download's base64: room for it and the envelope's end at
+            // once, so the buffer is not doubled (old and new copy held
+            // together) for the closing tags after it.
+            self.buf.reserve(text.len() + 2 * name.len() + 8 * 1024);
+        }
         self.start(name);
         escape_into(&mut self.buf, text);
         self.end(name);
@@ -233,6 +239,9 @@ impl<T: crate::domain::WireName> XmlValue for T {
         out.push_str(self.wire_name());
     }
 }
+
+/// A text this long (a file's base64) is given its room in one step.
+const LARGE_TEXT: usize = 64 * 1024;
 
 /// Appends `text` escaped for element content and attribute values.
 /// Runs of characters that need nothing (printable ASCII other than

@@ -281,7 +281,7 @@ impl Schema {
             );
             let _ = writeln!(
                 out,
-                "impl FromParam for {path} {{\n    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {{\n        Ok(params.enumeration(name)?.unwrap_or_default())\n    }}\n}}\n"
+                "impl FromParam for {path} {{\n    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {{\n        Ok(params.enumeration(name)?.unwrap_or_default())\n    }}\n}}\n"
             );
         }
         out.push_str("#[cfg(test)]\nmod tests {\n    /// The domain enums carry exactly the WSDL's names, in its order.\n    #[test]\n    fn domain_enums_match_the_wsdl() {\n");
@@ -400,7 +400,9 @@ impl Schema {
         out.push_str(
             "//! One struct per operation: its parameters, read by name (v4.1's,\n\
              //! then those only v3.2 has). Absent value types take their .NET\n\
-             //! default, as ASMX does; strings are `None` when absent.\n\n\
+             //! default, as ASMX does; strings are `None` when absent. A\n\
+             //! reader moves strings and base64 out of the `Params` (an\n\
+             //! upload's file is not copied): read them from the request.\n\n\
              #![allow(clippy::upper_case_acronyms, unused_imports)]\n\n\
              use crate::schema::{Base64, FromParam, XsDateTime};\n\
              use crate::soap::{Fault, Params};\n\n",
@@ -426,7 +428,7 @@ impl Schema {
                 );
             }
             out.push_str("}\n\n");
-            let _ = writeln!(out, "impl {ident} {{\n    /// Reads the parameters of `{op}`.\n    pub fn parse({}params: &Params) -> Result<Self, Fault> {{\n        Ok({ident} {{", if fields.is_empty() { "_" } else { "" });
+            let _ = writeln!(out, "impl {ident} {{\n    /// Reads the parameters of `{op}`.\n    pub fn parse({}params: &mut Params) -> Result<Self, Fault> {{\n        Ok({ident} {{", if fields.is_empty() { "_" } else { "" });
             for field in &fields {
                 let _ = writeln!(
                     out,

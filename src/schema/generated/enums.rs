@@ -28,7 +28,7 @@ impl WriteXml for crate::domain::Objects {
 }
 
 impl FromParam for crate::domain::Objects {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -47,7 +47,7 @@ impl WriteXml for crate::domain::Direction {
 }
 
 impl FromParam for crate::domain::Direction {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -66,7 +66,7 @@ impl WriteXml for crate::domain::Status {
 }
 
 impl FromParam for crate::domain::Status {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -85,7 +85,7 @@ impl WriteXml for crate::domain::HttpAuthType {
 }
 
 impl FromParam for crate::domain::HttpAuthType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -104,7 +104,7 @@ impl WriteXml for crate::domain::StatusCallBack {
 }
 
 impl FromParam for crate::domain::StatusCallBack {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -133,7 +133,7 @@ impl WriteXml for crate::schema::enums::StatisticsPeriod {
 }
 
 impl FromParam for crate::schema::enums::StatisticsPeriod {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -173,7 +173,7 @@ impl WriteXml for crate::schema::enums::NetworkGatewayCommChannel {
 }
 
 impl FromParam for crate::schema::enums::NetworkGatewayCommChannel {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -203,7 +203,7 @@ impl WriteXml for crate::schema::enums::ReceiptType {
 }
 
 impl FromParam for crate::schema::enums::ReceiptType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -232,7 +232,7 @@ impl WriteXml for crate::schema::enums::UseType {
 }
 
 impl FromParam for crate::schema::enums::UseType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -272,7 +272,7 @@ impl WriteXml for crate::schema::enums::CellCarrier {
 }
 
 impl FromParam for crate::schema::enums::CellCarrier {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -291,7 +291,7 @@ impl WriteXml for crate::domain::AuthLevel {
 }
 
 impl FromParam for crate::domain::AuthLevel {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -319,7 +319,7 @@ impl WriteXml for crate::schema::enums::CertificateType {
 }
 
 impl FromParam for crate::schema::enums::CertificateType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -348,7 +348,7 @@ impl WriteXml for crate::schema::enums::CertificateUsage {
 }
 
 impl FromParam for crate::schema::enums::CertificateUsage {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -393,7 +393,7 @@ impl WriteXml for crate::schema::enums::CertStoreTypes {
 }
 
 impl FromParam for crate::schema::enums::CertStoreTypes {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -420,7 +420,7 @@ impl WriteXml for crate::schema::enums::CertificateSecureHashAlgorithm {
 }
 
 impl FromParam for crate::schema::enums::CertificateSecureHashAlgorithm {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -478,7 +478,7 @@ impl WriteXml for crate::schema::enums::ParcelStatus {
 }
 
 impl FromParam for crate::schema::enums::ParcelStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -512,7 +512,7 @@ impl WriteXml for crate::schema::enums::EDIStandard {
 }
 
 impl FromParam for crate::schema::enums::EDIStandard {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -547,7 +547,7 @@ impl WriteXml for crate::schema::enums::ParcelValid {
 }
 
 impl FromParam for crate::schema::enums::ParcelValid {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -578,7 +578,7 @@ impl WriteXml for crate::schema::enums::StatusECGridID {
 }
 
 impl FromParam for crate::schema::enums::StatusECGridID {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -615,7 +615,7 @@ impl WriteXml for crate::schema::enums::RoutingGroup {
 }
 
 impl FromParam for crate::schema::enums::RoutingGroup {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -644,7 +644,7 @@ impl WriteXml for crate::schema::enums::ManifestType {
 }
 
 impl FromParam for crate::schema::enums::ManifestType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -671,7 +671,7 @@ impl WriteXml for crate::schema::enums::EMailSystem {
 }
 
 impl FromParam for crate::schema::enums::EMailSystem {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -698,7 +698,7 @@ impl WriteXml for crate::schema::enums::EMailPayload {
 }
 
 impl FromParam for crate::schema::enums::EMailPayload {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -725,7 +725,7 @@ impl WriteXml for crate::schema::enums::OrderBy {
 }
 
 impl FromParam for crate::schema::enums::OrderBy {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -757,7 +757,7 @@ impl WriteXml for crate::schema::enums::StatusInterconnect {
 }
 
 impl FromParam for crate::schema::enums::StatusInterconnect {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -790,7 +790,7 @@ impl WriteXml for crate::schema::enums::EMailTo {
 }
 
 impl FromParam for crate::schema::enums::EMailTo {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -822,7 +822,7 @@ impl WriteXml for crate::schema::enums::MigrationStatus {
 }
 
 impl FromParam for crate::schema::enums::MigrationStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -849,7 +849,7 @@ impl WriteXml for crate::schema::enums::NetworkType {
 }
 
 impl FromParam for crate::schema::enums::NetworkType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -879,7 +879,7 @@ impl WriteXml for crate::schema::enums::NetworkRunStatus {
 }
 
 impl FromParam for crate::schema::enums::NetworkRunStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -910,7 +910,7 @@ impl WriteXml for crate::schema::enums::NetworkStatus {
 }
 
 impl FromParam for crate::schema::enums::NetworkStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -938,7 +938,7 @@ impl WriteXml for crate::schema::enums::NetworkLogType {
 }
 
 impl FromParam for crate::schema::enums::NetworkLogType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -970,7 +970,7 @@ impl WriteXml for crate::schema::enums::NetworkLogStatus {
 }
 
 impl FromParam for crate::schema::enums::NetworkLogStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1001,7 +1001,7 @@ impl WriteXml for crate::schema::enums::NetworkRoutingType {
 }
 
 impl FromParam for crate::schema::enums::NetworkRoutingType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1029,7 +1029,7 @@ impl WriteXml for crate::schema::enums::NetworkGatewayHandshake {
 }
 
 impl FromParam for crate::schema::enums::NetworkGatewayHandshake {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1058,7 +1058,7 @@ impl WriteXml for crate::schema::enums::NetworkGatewayConnection {
 }
 
 impl FromParam for crate::schema::enums::NetworkGatewayConnection {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1087,7 +1087,7 @@ impl WriteXml for crate::schema::enums::NetworkVPNEncryptionMethod {
 }
 
 impl FromParam for crate::schema::enums::NetworkVPNEncryptionMethod {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1114,7 +1114,7 @@ impl WriteXml for crate::schema::enums::MigrationType {
 }
 
 impl FromParam for crate::schema::enums::MigrationType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1143,7 +1143,7 @@ impl WriteXml for crate::schema::enums::MigrationTPStatus {
 }
 
 impl FromParam for crate::schema::enums::MigrationTPStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1171,7 +1171,7 @@ impl WriteXml for crate::schema::enums::SessionStatus {
 }
 
 impl FromParam for crate::schema::enums::SessionStatus {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1537,7 +1537,7 @@ impl WriteXml for crate::schema::enums::APICall {
 }
 
 impl FromParam for crate::schema::enums::APICall {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1575,7 +1575,7 @@ impl WriteXml for crate::schema::enums::RetCode {
 }
 
 impl FromParam for crate::schema::enums::RetCode {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1604,7 +1604,7 @@ impl WriteXml for crate::schema::enums::KeyVisibility {
 }
 
 impl FromParam for crate::schema::enums::KeyVisibility {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1636,7 +1636,7 @@ impl WriteXml for crate::schema::enums::NetworkContactType {
 }
 
 impl FromParam for crate::schema::enums::NetworkContactType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
@@ -1664,7 +1664,7 @@ impl WriteXml for crate::schema::enums::NetworkWebsiteType {
 }
 
 impl FromParam for crate::schema::enums::NetworkWebsiteType {
-    fn from_param(params: &Params, name: &str) -> Result<Self, Fault> {
+    fn from_param(params: &mut Params, name: &str) -> Result<Self, Fault> {
         Ok(params.enumeration(name)?.unwrap_or_default())
     }
 }
