@@ -69,11 +69,19 @@ impl Params {
     /// The entry called `name`: the exact name, else the first whose name
     /// differs only in ASCII case.
     fn entry(&self, name: &str) -> Option<&(String, Option<String>)> {
-        self.entries.iter().find(|(n, _)| n == name).or_else(|| {
-            self.entries
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        })
+        self.entries.get(self.position(name)?)
+    }
+
+    /// Where [`Params::entry`] finds `name`.
+    fn position(&self, name: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(n, _)| n == name)
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            })
     }
 
     /// True when a parameter of this name (or, without one, of this name in
@@ -93,10 +101,8 @@ impl Params {
     /// upload's file is held once. The parameter still counts as sent
     /// ([`Params::has`]); [`Params::get`] no longer sees its text.
     pub fn take(&mut self, name: &str) -> Option<String> {
-        self.entries
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.take())
+        let at = self.position(name)?;
+        self.entries[at].1.take()
     }
 
     /// The first of several alternative names that was sent with a value,
@@ -309,6 +315,13 @@ mod tests {
         let p = Params::from_pairs([("sessionid", "lower"), ("SessionID", "exact")]);
         assert_eq!(p.get("SessionID"), Some("exact"));
         assert_eq!(p.get("SESSIONID"), Some("lower"), "first in another case");
+        // The generated readers move values out with `take`: the same rule.
+        let mut p = Params::from_pairs([("sessionID", "abc"), ("Content", "x")]);
+        assert_eq!(p.take("SessionID").as_deref(), Some("abc"));
+        assert!(p.has("SessionID"), "still sent once taken");
+        assert_eq!(p.take("SessionID"), None, "taken already");
+        let mut p = Params::from_pairs([("sessionid", "lower"), ("SessionID", "exact")]);
+        assert_eq!(p.take("SessionID").as_deref(), Some("exact"));
     }
 
     #[test]
