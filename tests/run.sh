@@ -22,6 +22,23 @@ cargo clippy --all-targets -- -D warnings
 stage "Dockerfile build context (no Docker engine here: cargo check on exactly what the build stage copies)"
 bash tests/docker_context.sh
 
+stage "redis-server for the shared-session tests (tests/shared_sessions.rs start their own)"
+# Debian's redis-server, installed when missing. The tests start their own
+# server on a free loopback port and kill it (tests/support/redis.rs); the
+# package's system service is stopped and disabled so nothing is left
+# running or enabled. A test that cannot find redis-server fails.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends redis-server; } \
+    || { echo "error: could not install redis-server with apt-get; install it and run again" >&2; exit 1; }
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now redis-server || true
+  elif command -v service >/dev/null 2>&1 && [ -x /etc/init.d/redis-server ]; then
+    $SUDO service redis-server stop >/dev/null 2>&1 || true
+  fi
+fi
+redis-server --version
+
 stage "Rust unit, integration and snapshot tests"
 cargo build --all-targets
 cargo test --all-targets
