@@ -33,6 +33,7 @@ pub mod coverage;
 pub mod domain;
 pub mod legacy;
 pub mod legacy_demo;
+pub mod metrics;
 pub mod ops;
 pub mod request_body;
 pub mod rest;

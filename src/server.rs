@@ -1,10 +1,16 @@
 //! The HTTP surface: the two ECGridOS endpoint paths (SOAP `POST`, `?WSDL`,
-//! the coverage page), `/healthz`, request ids and the per-request span.
+//! the coverage page), `/healthz`, `/metrics`, request ids and the
+//! per-request span.
+//!
+//! Each SOAP call's metric labels (operation, version, route, fault code)
+//! are gathered in a task-local [`CallLabels`] as the call learns them and
+//! recorded once when it has been answered (`metrics`).
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
 //! page): 405 for other methods on an endpoint, 404 for other paths, 413 for
 //! a body over `--max-body`, 415 for a content type that is not SOAP.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,11 +21,14 @@ use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
 use crate::coverage;
+use crate::metrics::{self, Outcome, RouteLabel};
 use crate::ops::{self, Availability, Context};
 use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
 use crate::routing::router::Forward;
 use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
-use crate::soap::{read_envelope, write_fault, write_response, Fault, Limits, SoapVersion};
+use crate::soap::{
+    read_envelope, write_fault, write_response, Fault, FaultCode, Limits, SoapVersion,
+};
 use crate::telemetry;
 use crate::workers::Handler;
 use crate::wsdl;
@@ -41,6 +50,34 @@ pub struct AppState {
     pub limits: Limits,
     /// Which side answers each operation (`routing`).
     pub router: Router,
+    /// With `--sandbox`: `/metrics` includes its webhook deliveries.
+    pub sandbox_metrics: bool,
+}
+
+/// What a SOAP call's metrics are labelled with, filled in as the call
+/// goes (task-local: calls interleave on a worker thread).
+#[derive(Debug, Clone, Copy)]
+struct CallLabels {
+    /// A SOAP POST to an endpoint (other requests are not counted).
+    soap: bool,
+    operation: u16,
+    version: SoapVersion,
+    route: RouteLabel,
+    /// The code of the gateway's own fault, when it answered one.
+    fault: Option<FaultCode>,
+}
+
+tokio::task_local! {
+    static CALL: Cell<CallLabels>;
+}
+
+/// Updates the current call's labels (nothing outside a call's task).
+fn label_call(update: impl FnOnce(&mut CallLabels)) {
+    let _ = CALL.try_with(|cell| {
+        let mut labels = cell.get();
+        update(&mut labels);
+        cell.set(labels);
+    });
 }
 
 /// The gateway's request handler for one worker: `/healthz`, and every
@@ -53,6 +90,10 @@ pub fn handler(state: AppState) -> Handler {
     Arc::new(move |request: Request| {
         match request.uri().path() {
             "/healthz" => return Box::pin(std::future::ready(health(request.method()))),
+            "/metrics" => {
+                let state = state.clone();
+                return Box::pin(async move { metrics_page(&state, &request).await });
+            }
             "/migration" | "/migration.json" => {
                 return Box::pin(std::future::ready(migration(&state, &request)))
             }
@@ -73,6 +114,28 @@ fn health(method: &Method) -> Response {
         )
             .into_response()
     }
+}
+
+/// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.
+async fn metrics_page(state: &AppState, request: &Request) -> Response {
+    if *request.method() != Method::GET && *request.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    // moka's count is exact only after its pending maintenance.
+    state.ctx.sessions.run_pending_tasks().await;
+    let scrape = metrics::Scrape {
+        sessions: state.ctx.sessions.len(),
+        sandbox_deliveries: state.sandbox_metrics.then(crate::sandbox::delivery_counts),
+    };
+    (
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        metrics::render(&scrape),
+    )
+        .into_response()
 }
 
 /// `GET /migration` (HTML) and `/migration.json`: what migration mode has
@@ -113,17 +176,38 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         upstream_status = field::Empty,
         upstream_ms = field::Empty,
     );
-    // The clock is read only for the line that reports it.
-    let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
-    let mut response = route(state, request, &request_id)
-        .instrument(span.clone())
+    let started = Instant::now();
+    let labels = CallLabels {
+        soap: false,
+        operation: metrics::operation_index(""),
+        version: SoapVersion::V11,
+        route: RouteLabel::Rest,
+        fault: None,
+    };
+    let (mut response, labels) = CALL
+        .scope(Cell::new(labels), async {
+            let response = route(state, request, &request_id)
+                .instrument(span.clone())
+                .await;
+            (response, CALL.with(Cell::get))
+        })
         .await;
-    if let Some(started) = started {
+    let elapsed = started.elapsed();
+    if labels.soap {
+        metrics::record_request(
+            labels.operation,
+            labels.version,
+            outcome(&labels, response.status()),
+            labels.route,
+            elapsed,
+        );
+    }
+    if tracing::enabled!(tracing::Level::INFO) {
         let status = response.status().as_u16();
         span.in_scope(|| {
             tracing::info!(
                 status,
-                elapsed_ms = telemetry::millis(started.elapsed()),
+                elapsed_ms = telemetry::millis(elapsed),
                 "request finished"
             )
         });
@@ -132,6 +216,18 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// How a call ended: from the gateway's own fault when it answered one,
+/// else from the HTTP status (a legacy or shadowed answer).
+fn outcome(labels: &CallLabels, status: StatusCode) -> Outcome {
+    match labels.fault {
+        Some(FaultCode::Server) => Outcome::ServerFault,
+        Some(_) => Outcome::ClientFault,
+        None if status.is_success() => Outcome::Ok,
+        None if status.is_client_error() => Outcome::ClientFault,
+        None => Outcome::ServerFault,
+    }
 }
 
 async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Response {
@@ -191,10 +287,12 @@ async fn soap_post(
     request: Request,
     request_id: &str,
 ) -> Response {
+    label_call(|l| l.soap = true);
     let version = match content_type_version(request.headers()) {
         Ok(v) => v,
         Err(fault) => return fault_response(SoapVersion::V11, &fault),
     };
+    label_call(|l| l.version = version);
     let limit = state.body_limits.for_request(request.headers());
     // Before the body is polled, so hyper sends no `100 Continue` for it.
     if let Err(fault) = check_content_length(request.headers(), limit) {
@@ -211,6 +309,14 @@ async fn soap_post(
         RouterChoice::Shadow(sniffed) => (sniffed, true),
     };
     tracing::Span::current().record("op", sniffed.operation.as_str());
+    label_call(|l| {
+        l.operation = metrics::operation_index(&sniffed.operation);
+        l.route = if shadowed {
+            RouteLabel::Shadow
+        } else {
+            RouteLabel::Legacy
+        };
+    });
     if let Err(fault) = state.body_limits.admits(&sniffed.operation, body.len()) {
         return fault_response(version, &fault);
     }
@@ -254,6 +360,12 @@ async fn rest_answer(
     };
     let body_len = body.len();
     drop(body);
+    label_call(|l| {
+        if l.route == RouteLabel::Rest {
+            l.operation = metrics::operation_index(&envelope.operation);
+            l.version = envelope.version;
+        }
+    });
     if let Err(fault) = state.body_limits.admits(&envelope.operation, body_len) {
         return fault_response(envelope.version, &fault);
     }
@@ -329,6 +441,12 @@ fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
 }
 
 fn fault_response(version: SoapVersion, fault: &Fault) -> Response {
+    // A shadowed call's REST side faulting is not the answer's outcome.
+    label_call(|l| {
+        if l.route == RouteLabel::Rest {
+            l.fault = Some(fault.code);
+        }
+    });
     (
         fault.http_status,
         [(header::CONTENT_TYPE, version.content_type())],

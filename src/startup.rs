@@ -211,6 +211,7 @@ pub async fn start_with_clock(
                 stats.clone(),
                 sessions.clone(),
             ),
+            sandbox_metrics: sandbox.is_some(),
         }));
     }
     let settings = WorkerSettings {

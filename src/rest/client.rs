@@ -454,7 +454,17 @@ impl RestClient {
         let call = self
             .pool
             .exchange(&self.origin, &request, repeatable, max_answer);
-        match tokio::time::timeout(self.timeout, call).await {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(self.timeout, call).await;
+        crate::metrics::record_upstream(
+            crate::metrics::Upstream::Rest,
+            match &answer {
+                Ok(Ok(answer)) => Some(answer.status),
+                _ => None,
+            },
+            started.elapsed(),
+        );
+        match answer {
             Ok(Ok(answer)) => Ok((answer.status, answer.body)),
             Ok(Err(H1Error::TooLarge(limit))) => Err(RestError::BadResponse {
                 upstream: self.base.to_string(),

@@ -1,0 +1,239 @@
+//! The gateway's Prometheus metrics (`GET /metrics`): what is recorded,
+//! cheaply, on the hot path.
+//!
+//! Every series is a plain `AtomicU64` in a table fixed at first use, one
+//! slot per label combination, so recording is an index and a relaxed
+//! `fetch_add` on whichever worker thread serves the call: no lock, no
+//! allocation, no map. The tables are read only when `/metrics` is scraped
+//! (`exposition.rs`, which writes them through prometheus-client's
+//! OpenMetrics text encoder).
+//!
+//! Labels are bounded by construction: `operation` is an index into the
+//! names of the two original WSDLs and the translated operations
+//! ([`operation_index`]; anything else is `unknown`), `soap_version`,
+//! `outcome`, `route` and `upstream` are enums, and an upstream `status` is
+//! an HTTP status code (100–599) or `error`. Nothing from a request's
+//! content other than a known operation name becomes a label.
+//!
+//! One table per process (like Prometheus' default registry): in-process
+//! test gateways share it; the metrics tests run the binary.
+
+mod exposition;
+mod histogram;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use exposition::{render, Scrape, CONTENT_TYPE};
+use histogram::Histogram;
+
+use crate::soap::SoapVersion;
+
+/// How a SOAP call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer (HTTP 2xx).
+    Ok,
+    /// A fault the client must fix (`soap:Client` and the envelope
+    /// faults; HTTP 4xx from a legacy service).
+    ClientFault,
+    /// A fault of the gateway or an upstream (`soap:Server`; HTTP 5xx
+    /// from a legacy service without a readable fault code).
+    ServerFault,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 3] = [Outcome::Ok, Outcome::ClientFault, Outcome::ServerFault];
+
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::ClientFault => "client_fault",
+            Outcome::ServerFault => "server_fault",
+        }
+    }
+}
+
+/// Which side answered a SOAP call (`routing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteLabel {
+    /// Translated to REST.
+    Rest,
+    /// Passed to the legacy ECGridOS service.
+    Legacy,
+    /// Sent to both.
+    Shadow,
+}
+
+impl RouteLabel {
+    const ALL: [RouteLabel; 3] = [RouteLabel::Rest, RouteLabel::Legacy, RouteLabel::Shadow];
+
+    fn label(self) -> &'static str {
+        match self {
+            RouteLabel::Rest => "rest",
+            RouteLabel::Legacy => "legacy",
+            RouteLabel::Shadow => "shadow",
+        }
+    }
+}
+
+/// An upstream the gateway calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    /// ECGrid REST v2.
+    Rest,
+    /// The legacy ECGridOS SOAP service (`--legacy`).
+    Legacy,
+}
+
+impl Upstream {
+    const ALL: [Upstream; 2] = [Upstream::Rest, Upstream::Legacy];
+
+    fn label(self) -> &'static str {
+        match self {
+            Upstream::Rest => "rest",
+            Upstream::Legacy => "legacy",
+        }
+    }
+}
+
+const VERSIONS: [SoapVersion; 2] = [SoapVersion::V11, SoapVersion::V12];
+
+fn version_slot(version: SoapVersion) -> usize {
+    usize::from(version != SoapVersion::V11)
+}
+
+/// Upstream status slots: 100..=599, then one for "no answer".
+const STATUS_SLOTS: usize = 501;
+
+/// The index of an operation name for the `operation` label: one of the
+/// original WSDLs' or a translated one, else the `unknown` slot.
+pub fn operation_index(name: &str) -> u16 {
+    let table = tables();
+    table.by_name.get(name).copied().unwrap_or(table.unknown)
+}
+
+/// Every table, made once.
+struct Tables {
+    names: Vec<&'static str>,
+    by_name: HashMap<&'static str, u16>,
+    unknown: u16,
+    /// [operation][version][outcome][route]
+    requests: Box<[AtomicU64]>,
+    /// Per operation.
+    request_seconds: Box<[Histogram]>,
+    /// [upstream][status slot]
+    upstream_requests: Box<[AtomicU64]>,
+    /// Per upstream.
+    upstream_seconds: Box<[Histogram]>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut names: Vec<&'static str> = crate::schema::catalog::WSDL_OPERATIONS
+            .iter()
+            .map(|op| op.name)
+            .collect();
+        for spec in crate::ops::OPERATIONS {
+            if !names.contains(&spec.name) {
+                names.push(spec.name);
+            }
+        }
+        let unknown = names.len() as u16;
+        names.push("unknown");
+        let by_name = names
+            .iter()
+            .enumerate()
+            .take(unknown as usize)
+            .map(|(i, name)| (*name, i as u16))
+            .collect();
+        let counters = |n: usize| (0..n).map(|_| AtomicU64::new(0)).collect();
+        let ops = names.len();
+        Tables {
+            requests: counters(ops * VERSIONS.len() * Outcome::ALL.len() * RouteLabel::ALL.len()),
+            request_seconds: (0..ops).map(|_| Histogram::default()).collect(),
+            upstream_requests: counters(Upstream::ALL.len() * STATUS_SLOTS),
+            upstream_seconds: (0..Upstream::ALL.len())
+                .map(|_| Histogram::default())
+                .collect(),
+            names,
+            by_name,
+            unknown,
+        }
+    })
+}
+
+fn request_slot(op: u16, version: usize, outcome: usize, route: usize) -> usize {
+    ((usize::from(op) * VERSIONS.len() + version) * Outcome::ALL.len() + outcome)
+        * RouteLabel::ALL.len()
+        + route
+}
+
+/// Records one SOAP call: its operation ([`operation_index`]), version,
+/// outcome and route, and how long it took.
+pub fn record_request(
+    operation: u16,
+    version: SoapVersion,
+    outcome: Outcome,
+    route: RouteLabel,
+    elapsed: Duration,
+) {
+    let t = tables();
+    let op = operation.min(t.unknown);
+    let outcome = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
+    let route = RouteLabel::ALL
+        .iter()
+        .position(|r| *r == route)
+        .unwrap_or(0);
+    t.requests[request_slot(op, version_slot(version), outcome, route)]
+        .fetch_add(1, Ordering::Relaxed);
+    t.request_seconds[usize::from(op)].observe(elapsed);
+}
+
+/// Records one upstream exchange: the HTTP status it answered (`None`: no
+/// answer — unreachable, timed out, unreadable) and how long it took.
+pub fn record_upstream(upstream: Upstream, status: Option<u16>, elapsed: Duration) {
+    let t = tables();
+    let which = Upstream::ALL
+        .iter()
+        .position(|u| *u == upstream)
+        .unwrap_or(0);
+    let slot = match status {
+        Some(code @ 100..=599) => usize::from(code - 100),
+        _ => STATUS_SLOTS - 1,
+    };
+    t.upstream_requests[which * STATUS_SLOTS + slot].fetch_add(1, Ordering::Relaxed);
+    t.upstream_seconds[which].observe(elapsed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_bounded_to_the_known_ones() {
+        let login = operation_index("Login");
+        assert_eq!(tables().names[usize::from(login)], "Login");
+        assert_eq!(
+            tables().names[usize::from(operation_index("CallBackAdd"))],
+            "CallBackAdd",
+            "translated operations outside the original WSDL count too"
+        );
+        let unknown = operation_index("DropTables; --");
+        assert_eq!(tables().names[usize::from(unknown)], "unknown");
+        assert_eq!(operation_index(""), unknown);
+        // Out-of-range indices fall into `unknown`, never out of bounds.
+        record_request(
+            u16::MAX,
+            SoapVersion::V12,
+            Outcome::ServerFault,
+            RouteLabel::Shadow,
+            Duration::from_millis(1),
+        );
+        record_upstream(Upstream::Legacy, Some(1000), Duration::from_millis(1));
+        record_upstream(Upstream::Legacy, Some(0), Duration::from_millis(1));
+    }
+}
