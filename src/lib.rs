@@ -35,6 +35,7 @@ pub mod legacy;
 pub mod legacy_demo;
 pub mod metrics;
 pub mod ops;
+pub mod readiness;
 pub mod request_body;
 pub mod rest;
 pub mod routing;

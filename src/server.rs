@@ -90,6 +90,10 @@ pub fn handler(state: AppState) -> Handler {
     Arc::new(move |request: Request| {
         match request.uri().path() {
             "/healthz" => return Box::pin(std::future::ready(health(request.method()))),
+            "/readyz" => {
+                let state = state.clone();
+                return Box::pin(async move { readiness(&state, request.method()).await });
+            }
             "/metrics" => {
                 let state = state.clone();
                 return Box::pin(async move { metrics_page(&state, &request).await });
@@ -113,6 +117,28 @@ fn health(method: &Method) -> Response {
             [(header::ALLOW, "GET, HEAD")],
         )
             .into_response()
+    }
+}
+
+/// `GET /readyz`: 200 `ready` when the upstream (and Redis) answer, else
+/// 503 with one line per dependency that is down (`readiness`).
+async fn readiness(state: &AppState, method: &Method) -> Response {
+    if *method != Method::GET && *method != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    let text = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    match crate::readiness::check(&state.ctx.rest, &state.ctx.sessions).await {
+        Ok(()) => (text, "ready\n".to_string()).into_response(),
+        Err(down) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            text,
+            format!("not ready:\n{}\n", down.join("\n")),
+        )
+            .into_response(),
     }
 }
 

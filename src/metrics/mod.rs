@@ -207,6 +207,40 @@ pub fn record_upstream(upstream: Upstream, status: Option<u16>, elapsed: Duratio
     };
     t.upstream_requests[which * STATUS_SLOTS + slot].fetch_add(1, Ordering::Relaxed);
     t.upstream_seconds[which].observe(elapsed);
+    let now = process_millis();
+    let seen = if status.is_some() {
+        &LAST_ANSWER_MS
+    } else {
+        &LAST_FAILURE_MS
+    };
+    seen[which].store(now, Ordering::Relaxed);
+}
+
+/// When each upstream last answered / last failed to, in milliseconds
+/// since [`process_millis`]'s start (0: never); read by `/readyz`.
+static LAST_ANSWER_MS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+static LAST_FAILURE_MS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+
+/// Milliseconds since the first call (at least 1, so 0 means never).
+fn process_millis() -> u64 {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
+    u64::try_from(start.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// How long ago `upstream` last answered (any HTTP status), if it did and
+/// no exchange with it has failed since.
+pub fn answered_within(upstream: Upstream) -> Option<Duration> {
+    let which = Upstream::ALL
+        .iter()
+        .position(|u| *u == upstream)
+        .unwrap_or(0);
+    let answer = LAST_ANSWER_MS[which].load(Ordering::Relaxed);
+    let failure = LAST_FAILURE_MS[which].load(Ordering::Relaxed);
+    (answer != 0 && answer >= failure)
+        .then(|| Duration::from_millis(process_millis().saturating_sub(answer)))
 }
 
 #[cfg(test)]

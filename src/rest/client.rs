@@ -439,6 +439,24 @@ impl RestClient {
         }
     }
 
+    /// `GET` of the base path without a credential: whether the upstream
+    /// answers HTTP at all (any status), within `within` (`/readyz`).
+    pub async fn probe(&self, within: Duration) -> Result<u16, RestError> {
+        let request = self
+            .request::<()>(&Method::GET, "/", &Auth::None, None, &[], 0)
+            .map_err(|reason| RestError::Unreachable {
+                upstream: self.base.to_string(),
+                reason,
+            })?;
+        match tokio::time::timeout(within, self.exchange(&Method::GET, request, 64 * 1024)).await {
+            Ok(answer) => answer.map(|(status, _)| status),
+            Err(_) => Err(RestError::Timeout {
+                upstream: self.base.to_string(),
+                after: within,
+            }),
+        }
+    }
+
     /// Sends the request and reads at most `max_answer` bytes of body
     /// (usually [`MAX_RESPONSE_BYTES`]), all within the upstream timeout.
     async fn exchange(

@@ -134,6 +134,8 @@ struct Inner {
     shown: String,
     /// Milliseconds since `started` of the last command Redis answered.
     last_answer_ms: AtomicU64,
+    /// … and of the last one that failed.
+    last_failure_ms: AtomicU64,
     started: Instant,
 }
 
@@ -169,6 +171,7 @@ impl RedisStore {
                 idle_ms: u64::try_from(idle_timeout.as_millis()).unwrap_or(u64::MAX),
                 shown: target.shown.clone(),
                 last_answer_ms: AtomicU64::new(0),
+                last_failure_ms: AtomicU64::new(0),
                 started: Instant::now(),
             }),
         };
@@ -221,21 +224,26 @@ impl RedisStore {
                 .await
                 .map_err(|e| self.unavailable(&e.to_string()))
         };
-        match tokio::time::timeout(STORE_TIMEOUT, work).await {
+        let result = tokio::time::timeout(STORE_TIMEOUT, work).await;
+        let ms = (self.inner.started.elapsed().as_millis() as u64).max(1);
+        match result {
             Ok(Ok(value)) => {
-                let ms = self.inner.started.elapsed().as_millis() as u64;
-                self.inner
-                    .last_answer_ms
-                    .store(ms.max(1), Ordering::Relaxed);
+                self.inner.last_answer_ms.store(ms, Ordering::Relaxed);
                 Ok(value)
             }
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(StoreError(format!(
-                "the session store ({}) did not answer within {}; SessionIDs from Login cannot \
-                 be checked until it does (API keys still work)",
-                self.inner.shown,
-                humantime::format_duration(STORE_TIMEOUT)
-            ))),
+            Ok(Err(e)) => {
+                self.inner.last_failure_ms.store(ms, Ordering::Relaxed);
+                Err(e)
+            }
+            Err(_) => {
+                self.inner.last_failure_ms.store(ms, Ordering::Relaxed);
+                Err(StoreError(format!(
+                    "the session store ({}) did not answer within {}; SessionIDs from Login \
+                     cannot be checked until it does (API keys still work)",
+                    self.inner.shown,
+                    humantime::format_duration(STORE_TIMEOUT)
+                )))
+            }
         }
     }
 
@@ -246,10 +254,12 @@ impl RedisStore {
             .map(drop)
     }
 
-    /// How long ago Redis last answered a command, if ever.
+    /// How long ago Redis last answered a command, if it did and no
+    /// command has failed since.
     pub fn last_answer_age(&self) -> Option<Duration> {
         let ms = self.inner.last_answer_ms.load(Ordering::Relaxed);
-        (ms != 0).then(|| {
+        let failed = self.inner.last_failure_ms.load(Ordering::Relaxed);
+        (ms != 0 && ms >= failed).then(|| {
             self.inner
                 .started
                 .elapsed()
