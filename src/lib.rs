@@ -46,5 +46,6 @@ pub mod session;
 pub mod soap;
 pub mod startup;
 pub mod telemetry;
+pub mod trace_context;
 pub mod workers;
 pub mod wsdl;

@@ -30,6 +30,7 @@ use crate::soap::{
     read_envelope, write_fault, write_response, Fault, FaultCode, Limits, SoapVersion,
 };
 use crate::telemetry;
+use crate::trace_context::{self, TraceContext};
 use crate::workers::Handler;
 use crate::wsdl;
 
@@ -191,9 +192,17 @@ fn migration(state: &AppState, request: &Request) -> Response {
 
 async fn handle(state: Arc<AppState>, request: Request) -> Response {
     let request_id = request_id(request.headers());
+    let trace = TraceContext::continue_or_start(
+        request
+            .headers()
+            .get("traceparent")
+            .map(HeaderValue::as_bytes),
+        next_random_u64,
+    );
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
+        trace_id = %trace,
         method = %request.method(),
         path = %request.uri().path(),
         op = field::Empty,
@@ -210,14 +219,13 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         route: RouteLabel::Rest,
         fault: None,
     };
-    let (mut response, labels) = CALL
-        .scope(Cell::new(labels), async {
-            let response = route(state, request, &request_id)
-                .instrument(span.clone())
-                .await;
-            (response, CALL.with(Cell::get))
-        })
-        .await;
+    let call = CALL.scope(Cell::new(labels), async {
+        let response = route(state, request, &request_id)
+            .instrument(span.clone())
+            .await;
+        (response, CALL.with(Cell::get))
+    });
+    let (mut response, labels) = trace_context::CURRENT.scope(trace, call).await;
     let elapsed = started.elapsed();
     if labels.soap {
         metrics::record_request(
@@ -360,7 +368,16 @@ async fn soap_post(
     };
     if shadowed {
         let on_rest = state.clone();
-        let rest = Box::pin(async move { rest_answer(&on_rest, endpoint, version, body).await });
+        // Its own scope: the shadow route runs the REST side on a task of
+        // its own, which must still send the call's traceparent.
+        let trace = trace_context::CURRENT.try_with(|t| *t).ok();
+        let rest = Box::pin(async move {
+            let answer = rest_answer(&on_rest, endpoint, version, body);
+            match trace {
+                Some(trace) => trace_context::CURRENT.scope(trace, answer).await,
+                None => answer.await,
+            }
+        });
         state.router.shadow(call, rest).await
     } else {
         state.router.legacy(call).await
@@ -503,6 +520,20 @@ fn request_id(headers: &HeaderMap) -> String {
 /// load, see BENCHMARKS.md). The id is for log correlation only, never a
 /// secret.
 fn new_request_id() -> String {
+    let z = next_random_u64();
+    // 16 lowercase hex digits, without going through `fmt`.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits: Vec<u8> = (0..16)
+        .rev()
+        .map(|i| HEX[((z >> (i * 4)) & 0xF) as usize])
+        .collect();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// 64 bits from the process's id generator (request ids, trace and span
+/// ids): a per-process random seed (one OS draw) plus a counter, mixed by
+/// splitmix64, so no value repeats within the process.
+fn next_random_u64() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
 
@@ -522,14 +553,7 @@ fn new_request_id() -> String {
     );
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    // 16 lowercase hex digits, without going through `fmt`.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digits: Vec<u8> = (0..16)
-        .rev()
-        .map(|i| HEX[((z >> (i * 4)) & 0xF) as usize])
-        .collect();
-    String::from_utf8(digits).unwrap_or_default()
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -394,6 +394,10 @@ impl RestClient {
         out.extend_from_slice(b" HTTP/1.1\r\n");
         put_header(&mut out, "host", &[self.authority().as_bytes()]);
         put_header(&mut out, "user-agent", &[USER_AGENT_VALUE.as_bytes()]);
+        // W3C trace context of the SOAP call this request is part of.
+        if let Some(traceparent) = crate::trace_context::current_traceparent() {
+            put_header(&mut out, "traceparent", &[&traceparent]);
+        }
         if let Some(proxy_auth) = self.route.request_auth() {
             put_header(&mut out, "proxy-authorization", &[proxy_auth.as_bytes()]);
         }
