@@ -151,6 +151,7 @@ pub async fn start_with_clock(
             (handle.base_url(), Some(handle))
         }
     };
+    crate::metrics::init(crate::ops::OPERATIONS.iter().map(|spec| spec.name));
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listen address: {e}"))?;

@@ -218,6 +218,7 @@ mod tests {
 
     #[test]
     fn the_exposition_names_every_family_and_its_recorded_series() {
+        crate::metrics::init(crate::ops::OPERATIONS.iter().map(|spec| spec.name));
         record_request(
             operation_index("WhoAmI"),
             SoapVersion::V11,
