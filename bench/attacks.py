@@ -2,13 +2,16 @@
 """Issue 16's attacks re-run on loopback against a running gateway
 (docs/SECURITY.md, "Measured"). Usage:
 
-    python3 bench/attacks.py HOST:PORT GATEWAY_PID {cpu|memory|sessions}
+    python3 bench/attacks.py HOST:PORT GATEWAY_PID {cpu|memory|bodies|sessions}
 
 cpu:      the 90k-attribute and 20k-declaration bodies (and 167k empty
           header elements), best of 3, each must be answered with a fault.
 memory:   1,000 connections holding 8 KiB of an unfinished request head and
-          300 holding 1,000,000 bytes of a 1,100,000-byte body; the
-          gateway's peak RSS, and when the server closed them.
+          300 holding 900,000 bytes of a 1,000,000-byte body, all at once;
+          the gateway's peak RSS, and when the server closed them.
+bodies:   300 connections sending 900,000 bytes of a 1,000,000-byte body,
+          then silence, while a Login is timed every second; the
+          gateway's peak RSS, the answers and when they came.
 sessions: 5,000 Logins (demo account of --sandbox), then WhoAmI with the
           first 200 and the newest 1,000 SessionIDs.
 Every loop is bounded in count and time; only loopback is used.
@@ -85,9 +88,9 @@ async def memory(addr, pid):
     results = []
     head = b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: gw\r\nX-Pad: " + b"a" * 8000
     body_head = (f"POST {PATH} HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\n"
-                 f"Content-Length: 1100000\r\n\r\n").encode()
+                 f"Content-Length: 1000000\r\n\r\n").encode()
     tasks = [asyncio.create_task(hold(addr, head, results, "head")) for _ in range(1000)]
-    tasks += [asyncio.create_task(hold(addr, body_head + b" " * 1_000_000, results, "body")) for _ in range(300)]
+    tasks += [asyncio.create_task(hold(addr, body_head + b" " * 900_000, results, "body")) for _ in range(300)]
     peak = base
     started = time.monotonic()
     while not all(t.done() for t in tasks) and time.monotonic() - started < 200:
@@ -105,6 +108,38 @@ async def memory(addr, pid):
             print(f"{kind}: {len(rows)} connections, closed by the server after {closed[0]:.1f}-{closed[-1]:.1f} s; answers {answers}")
         else:
             print(f"{kind}: {len(rows)} connections, answers {answers}")
+
+
+async def bodies(addr, pid):
+    base = rss_kib(pid)
+    results = []
+    body_head = (f"POST {PATH} HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\n"
+                 f"Content-Length: 1000000\r\n\r\n").encode()
+    tasks = [asyncio.create_task(hold(addr, body_head + b" " * 900_000, results, "body")) for _ in range(300)]
+    login = soap("Login", [("LoginName", "demo"), ("Password", "Demo#2026")])
+    peak = base
+    logins = []
+    started = time.monotonic()
+    while not all(t.done() for t in tasks) and time.monotonic() - started < 200:
+        t0 = time.monotonic()
+        try:
+            _, answer = await asyncio.to_thread(post, addr, login, 10)
+            ok = "<LoginResult>" in answer
+        except Exception:
+            ok = False
+        logins.append((ok, time.monotonic() - t0))
+        peak = max(peak, rss_kib(pid))
+        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
+    await asyncio.gather(*tasks)
+    print(f"gateway RSS before {base/1024:.1f} MiB, peak {peak/1024:.1f} MiB (+{(peak-base)/1024:.1f} MiB)")
+    rows = results
+    closed = sorted(r[1] for r in rows if r[1] >= 0)
+    answers = {}
+    for r in rows:
+        answers[r[2]] = answers.get(r[2], 0) + 1
+    print(f"body: {len(rows)} connections, answered after {closed[0]:.1f}-{closed[-1]:.1f} s; answers {answers}")
+    worked = [t for ok, t in logins if ok]
+    print(f"Logins during the attack: {len(worked)}/{len(logins)} worked, slowest {max(worked, default=0)*1000:.0f} ms")
 
 
 def soap(op, params):
@@ -136,5 +171,7 @@ if __name__ == "__main__":
         cpu(addr)
     elif what == "memory":
         asyncio.run(memory(addr, pid))
+    elif what == "bodies":
+        asyncio.run(bodies(addr, pid))
     elif what == "sessions":
         sessions(addr)

@@ -42,17 +42,9 @@ done
 [[ $THREADS =~ ^[0-9]+$ && $THREADS -gt 0 ]] || die "--threads must be a positive number"
 [ "$THREADS" -le "$CONNECTIONS" ] || THREADS=$CONNECTIONS
 
-need_pkgs=()
-command -v wrk >/dev/null || need_pkgs+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx-light)
-command -v curl >/dev/null || need_pkgs+=(curl)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  echo "passthrough.sh: installing ${need_pkgs[*]} (Debian packages)"
-  [ "$(id -u)" = 0 ] && SUDO="" || SUDO="sudo -n"
-  export DEBIAN_FRONTEND=noninteractive
-  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}"; } \
-    || die "could not install ${need_pkgs[*]} with apt-get; install them and run again"
-fi
+# shellcheck source=bench/tools.sh
+source bench/tools.sh
+install_bench_tools passthrough.sh
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v python3 >/dev/null || die "python3 is needed to pick free ports"
 

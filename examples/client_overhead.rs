@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Prints p50/p99 in µs per client and round (`bench/results/client_overhead.txt`). Findings are in
-//! BENCHMARKS.md (profiling).
+//! bench/results/HISTORY.md (profiling).
 
 use std::time::{Duration, Instant};
 

@@ -35,6 +35,10 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 /// plus its envelope (ASMX's default is 4 MiB; operators raise it for EDI
 /// files).
 pub const DEFAULT_MAX_UPLOAD_BODY: usize = 96 * 1024 * 1024;
+/// Default `--max-body-memory`: 256 MiB (raised to `--max-upload-body`
+/// when that is larger), the request-body bytes held at once by all
+/// connections together (`body_memory`).
+pub const DEFAULT_MAX_BODY_MEMORY: usize = 256 * 1024 * 1024;
 /// Default `--shutdown-grace`.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Most `--workers` accepted.
@@ -184,6 +188,14 @@ pub struct ServeArgs {
         value_name = "SIZE"
     )]
     pub max_upload_body: Option<String>,
+    /// Request-body bytes held at once by all connections together, e.g. 512MiB; at least --max-upload-body [default: 256MiB]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_MAX_BODY_MEMORY",
+        allow_hyphen_values = true,
+        value_name = "SIZE"
+    )]
+    pub max_body_memory: Option<String>,
     /// Most client connections open at once; more wait to be accepted [default: from memory, see docs/SECURITY.md]
     #[arg(
         long,
@@ -279,6 +291,8 @@ struct FileConfig {
     max_body: Option<toml::Value>,
     #[serde(alias = "max-upload-body")]
     max_upload_body: Option<toml::Value>,
+    #[serde(alias = "max-body-memory")]
+    max_body_memory: Option<toml::Value>,
     workers: Option<u64>,
     #[serde(alias = "max-connections")]
     max_connections: Option<u64>,
@@ -347,6 +361,9 @@ pub struct Config {
     /// Request body limit of the upload operations (never below
     /// `max_body`).
     pub max_upload_body: usize,
+    /// Request-body bytes all connections may hold at once
+    /// (`--max-body-memory`, never below `max_upload_body`).
+    pub max_body_memory: usize,
     /// With `--sandbox`: the sandbox's bound on stored parcel content
     /// (`--max-parcel-bytes`).
     pub sandbox_max_parcel_bytes: usize,
@@ -379,6 +396,7 @@ impl Default for Config {
             upstream_ca: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             max_upload_body: DEFAULT_MAX_UPLOAD_BODY,
+            max_body_memory: DEFAULT_MAX_BODY_MEMORY,
             sandbox_max_parcel_bytes: crate::sandbox::DEFAULT_MAX_PARCEL_BYTES,
             workers: default_workers(),
             max_connections: default_max_connections(DEFAULT_MAX_BODY),
@@ -583,6 +601,28 @@ impl ServeArgs {
             config.max_upload_body = size(given)?;
         }
         config.max_upload_body = config.max_upload_body.max(config.max_body);
+        config.max_body_memory = DEFAULT_MAX_BODY_MEMORY.max(config.max_upload_body);
+        if let Some(given) = pick_size(
+            &self.max_body_memory,
+            &file.max_body_memory,
+            "max-body-memory",
+        ) {
+            let (value, src) = given.clone();
+            config.max_body_memory = size(given)?;
+            if config.max_body_memory < config.max_upload_body {
+                return Err(bad(
+                    src,
+                    &value,
+                    &format!(
+                        "must be at least --max-upload-body ({} bytes), or no upload could be held",
+                        config.max_upload_body
+                    ),
+                ));
+            }
+            if config.max_body_memory > u32::MAX as usize {
+                return Err(bad(src, &value, "must be below 4GiB"));
+            }
+        }
         config.max_connections = default_max_connections(config.max_body);
         if let Some((v, src)) = pick_count(
             &self.max_connections,
@@ -945,6 +985,55 @@ mod tests {
         assert_eq!(config.max_body, 1024 * 1024);
         assert_eq!(config.workers, default_workers());
         assert!(config.workers >= 1);
+    }
+
+    #[test]
+    fn body_memory_defaults_to_256_mib_never_below_the_upload_limit() {
+        let config = ServeArgs::default().resolve().unwrap();
+        assert_eq!(config.max_body_memory, 256 << 20);
+        let config = ServeArgs {
+            max_upload_body: Some("300MiB".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            config.max_body_memory,
+            300 << 20,
+            "raised to the upload limit"
+        );
+        let config = ServeArgs {
+            max_body_memory: Some("512MiB".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(config.max_body_memory, 512 << 20);
+        assert_eq!(
+            error_of(ServeArgs {
+                max_body_memory: Some("64MiB".into()),
+                ..Default::default()
+            }),
+            "invalid value '64MiB' for --max-body-memory: must be at least --max-upload-body \
+             (100663296 bytes), or no upload could be held"
+        );
+        assert_eq!(
+            error_of(ServeArgs {
+                max_body_memory: Some("5GiB".into()),
+                ..Default::default()
+            }),
+            "invalid value '5GiB' for --max-body-memory: must be below 4GiB"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gw.toml");
+        std::fs::write(&path, "max-body-memory = \"1GiB\"\n").unwrap();
+        let config = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(config.max_body_memory, 1 << 30);
     }
 
     #[test]

@@ -28,13 +28,16 @@
 //! tests run, with no ECGrid account. [`config`] and [`startup`] put it all
 //! together; [`telemetry`] sets up logging, which never carries secrets.
 
+pub mod body_memory;
 pub mod config;
 pub mod coverage;
 pub mod domain;
+pub mod healthcheck;
 pub mod legacy;
 pub mod legacy_demo;
 pub mod metrics;
 pub mod ops;
+pub mod pages;
 pub mod readiness;
 pub mod request_body;
 pub mod rest;

@@ -1,16 +1,18 @@
-//! `ecgrid-gateway`: `serve` (the gateway) and `sandbox` (the REST v2
-//! emulator on its own).
+//! `ecgrid-gateway`: `serve` (the gateway), `sandbox` (the REST v2
+//! emulator on its own) and `healthcheck` (a running gateway's `/healthz`,
+//! for a container's `HEALTHCHECK`).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use ecgrid_gateway::config::{LogFormat, ServeArgs};
+use ecgrid_gateway::healthcheck::HealthcheckArgs;
 use ecgrid_gateway::sandbox::cli::SandboxCommand;
 use ecgrid_gateway::{startup, telemetry};
 
 /// mimalloc instead of glibc malloc: under load, malloc/free/memmove were
-/// about a fifth of the gateway's CPU (perf, BENCHMARKS.md). The binary only;
+/// about a fifth of the gateway's CPU (perf, bench/results/HISTORY.md). The binary only;
 /// the library leaves the choice to whoever links it.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -32,6 +34,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Run the embedded ECGrid REST v2 sandbox on its own.
     Sandbox(SandboxCommand),
+    /// Ask a running gateway's /healthz; exit 0 when it answers 200.
+    Healthcheck(HealthcheckArgs),
 }
 
 /// Exit code for bad command-line or configuration values (as clap uses).
@@ -53,6 +57,13 @@ async fn main() -> ExitCode {
             let result = startup::run(config).await;
             finish(logs, result)
         }
+        Command::Healthcheck(args) => match args.run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Sandbox(command) => {
             let logs = telemetry::init(LogFormat::Text);
             let result = command.run().await;

@@ -13,6 +13,7 @@
 //! `WhoAmI`. The operation the envelope reader then finds is checked
 //! against the limit it was read under ([`BodyLimits::admits`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -21,7 +22,9 @@ use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use tokio::time::Instant;
 
+use crate::body_memory::{BodyBuffer, BodyMemory, NoRoom, STALL};
 use crate::soap::Fault;
 
 const BASE_FLAG: &str = "--max-body";
@@ -213,37 +216,37 @@ fn too_large(limit: usize, flag: &str, announced: Option<u64>) -> Fault {
     .with_status(StatusCode::PAYLOAD_TOO_LARGE)
 }
 
-/// Reads the body within `limit` and `deadline`: a 413 fault past the
-/// limit (raised once to [`BodyLimit::raise_to`] when the body's first
-/// bytes show an upload operation), a 408 fault past the deadline, a 400
+/// Reads the body within `limit` and `deadline`, its bytes charged to
+/// `memory` while it arrives: a 413 fault past the limit (raised once to
+/// [`BodyLimit::raise_to`] when the body's first bytes show an upload
+/// operation), a 408 fault past the deadline or when it stalls while others
+/// wait for memory, a 503 fault when no memory came free in time, a 400
 /// fault when the body cannot be read (e.g. broken chunked encoding).
 pub async fn read_body(
     mut body: Incoming,
     mut limit: BodyLimit,
     deadline: BodyDeadline,
+    memory: &Arc<BodyMemory>,
 ) -> Result<Bytes, Fault> {
-    let started = tokio::time::Instant::now();
-    // Sized once from the announced length (at most the limit): a buffer
-    // grown by doubling could hold up to twice the body while it stalls.
-    let announced = body.size_hint().exact().unwrap_or(0);
-    let capacity = usize::try_from(announced)
-        .unwrap_or(usize::MAX)
-        .min(limit.raise_to.unwrap_or(limit.limit));
-    let mut collected = Vec::with_capacity(capacity);
+    let started = Instant::now();
+    let announced = body
+        .size_hint()
+        .exact()
+        .and_then(|n| usize::try_from(n).ok());
+    let mut collected = BodyBuffer::new(memory, announced);
+    let mut small = limit.flag == BASE_FLAG;
+    let mut stall_check = started + STALL;
     loop {
         let cutoff = started + deadline.allowed(collected.len());
-        let frame = match tokio::time::timeout_at(cutoff, body.frame()).await {
-            Err(_) => {
-                return Err(Fault::invalid(format!(
-                    "the request body did not arrive in time: {} bytes in {:.1} s, and the gateway \
-                     needs at least {} bytes/s after the first {} s (--body-min-rate, --body-read-timeout)",
-                    collected.len(),
-                    started.elapsed().as_secs_f64(),
-                    deadline.min_rate,
-                    deadline.grace.as_secs()
-                ))
-                .with_status(StatusCode::REQUEST_TIMEOUT))
+        let frame = match tokio::time::timeout_at(cutoff.min(stall_check), body.frame()).await {
+            Err(_) if Instant::now() < cutoff => {
+                if collected.held() > 0 && memory.contended() {
+                    return Err(stalled_while_others_wait(collected.len(), started));
+                }
+                stall_check = Instant::now() + STALL;
+                continue;
             }
+            Err(_) => return Err(late(collected.len(), started, deadline)),
             Ok(None) => break,
             Ok(Some(Ok(frame))) => frame,
             Ok(Some(Err(e))) => {
@@ -253,22 +256,63 @@ pub async fn read_body(
                 )
             }
         };
+        stall_check = Instant::now() + STALL;
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limit.limit {
-                let announced = (announced > 0).then_some(announced);
-                limit = limit.raised(&collected, &data, announced)?;
+                let announced = announced.map(|n| n as u64);
+                limit = limit.raised(collected.as_slice(), &data, announced)?;
                 if collected.len() + data.len() > limit.limit {
                     return Err(too_large(limit.limit, limit.flag, announced));
                 }
+                collected.leave_small_share();
+                small = false;
             }
             if collected.is_empty() && body.is_end_stream() {
-                // The whole body in one frame (the common case): no copy.
+                // The whole body in one frame (the common case): no copy,
+                // and nothing to charge (it is complete).
                 return Ok(data);
             }
-            collected.extend_from_slice(&data);
+            collected
+                .push(&data, limit.limit, small, cutoff)
+                .await
+                .map_err(|no_room| out_of_memory(no_room, memory))?;
         }
     }
-    Ok(Bytes::from(collected))
+    Ok(Bytes::from(collected.into_bytes()))
+}
+
+fn late(received: usize, started: Instant, deadline: BodyDeadline) -> Fault {
+    Fault::invalid(format!(
+        "the request body did not arrive in time: {received} bytes in {:.1} s, and the gateway \
+         needs at least {} bytes/s after the first {} s (--body-min-rate, --body-read-timeout)",
+        started.elapsed().as_secs_f64(),
+        deadline.min_rate,
+        deadline.grace.as_secs()
+    ))
+    .with_status(StatusCode::REQUEST_TIMEOUT)
+}
+
+fn stalled_while_others_wait(received: usize, started: Instant) -> Fault {
+    Fault::invalid(format!(
+        "the request body stalled: nothing arrived for {} s after {received} bytes in {:.1} s, \
+         while other requests waited for the memory it held (--max-body-memory)",
+        STALL.as_secs(),
+        started.elapsed().as_secs_f64(),
+    ))
+    .with_status(StatusCode::REQUEST_TIMEOUT)
+}
+
+fn out_of_memory(no_room: NoRoom, memory: &BodyMemory) -> Fault {
+    let what = match no_room {
+        NoRoom::Timeout => "the gateway is receiving as many request bodies as it holds",
+        NoRoom::TooLarge => "the request body is larger than the gateway can hold",
+    };
+    Fault::server(format!(
+        "{what} ({} bytes, --max-body-memory; {} of them for bodies under --max-body); try again shortly",
+        memory.total(),
+        memory.small_share()
+    ))
+    .with_status(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 #[cfg(test)]

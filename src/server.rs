@@ -1,14 +1,16 @@
 //! The HTTP surface: the two ECGridOS endpoint paths (SOAP `POST`, `?WSDL`,
-//! the coverage page), `/healthz`, `/metrics`, request ids and the
-//! per-request span.
+//! the endpoint and `?op=NAME` pages of [`crate::pages`]), `GET /` (a 302
+//! to the v4.1 endpoint page), `/healthz`, `/readyz`, `/metrics`, request
+//! ids, the W3C trace context and the per-request span.
 //!
 //! Each SOAP call's metric labels (operation, version, route, fault code)
 //! are gathered in a task-local [`CallLabels`] as the call learns them and
 //! recorded once when it has been answered (`metrics`).
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
-//! page): 405 for other methods on an endpoint, 404 for other paths, 413 for
-//! a body over `--max-body`, 415 for a content type that is not SOAP.
+//! page, except the 404 of `?op=` with an unknown name): 405 for other
+//! methods on an endpoint, 404 for other paths, 413 for a body over
+//! `--max-body`, 415 for a content type that is not SOAP.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -20,9 +22,10 @@ use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
-use crate::coverage;
+use crate::body_memory::BodyMemory;
 use crate::metrics::{self, Outcome, RouteLabel};
 use crate::ops::{self, Availability, Context};
+use crate::pages;
 use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
 use crate::routing::router::Forward;
 use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
@@ -47,6 +50,8 @@ pub struct AppState {
     pub body_limits: BodyLimits,
     /// How fast a request body must arrive.
     pub body_deadline: BodyDeadline,
+    /// The request-body bytes every worker shares (`--max-body-memory`).
+    pub body_memory: Arc<BodyMemory>,
     /// Envelope reader limits.
     pub limits: Limits,
     /// Which side answers each operation (`routing`).
@@ -85,7 +90,7 @@ fn label_call(update: impl FnOnce(&mut CallLabels)) {
 /// other request through `handle` (the endpoints, faults for the rest).
 /// Called straight from hyper's connection, without a router: the gateway
 /// has two paths, and axum's routing, boxing and body conversion cost
-/// about a microsecond per request (BENCHMARKS.md, fix 15).
+/// about a microsecond per request (bench/results/HISTORY.md, fix 15).
 pub fn handler(state: AppState) -> Handler {
     let state = Arc::new(state);
     Arc::new(move |request: Request| {
@@ -268,6 +273,14 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
     if let Err(fault) = check_host(&request) {
         return fault_response(SoapVersion::V11, &fault);
     }
+    if request.uri().path() == "/" && matches!(*request.method(), Method::GET | Method::HEAD) {
+        // A browser opening the gateway's address lands on the v4.1 page.
+        return (
+            StatusCode::FOUND,
+            [(header::LOCATION, Endpoint::V41.path())],
+        )
+            .into_response();
+    }
     let Some(endpoint) = Endpoint::from_path(request.uri().path()) else {
         let fault = Fault::invalid(format!(
             "no ECGridOS endpoint at {}; the gateway serves {} and {}",
@@ -293,9 +306,11 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
                 )
                     .into_response()
             } else {
+                let (status, html) = pages::page(endpoint, &base, request.uri().query());
                 (
+                    status,
                     [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    coverage::page(endpoint, &base),
+                    html,
                 )
                     .into_response()
             }
@@ -333,7 +348,7 @@ async fn soap_post(
         return fault_response(version, &fault);
     }
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, limit, state.body_deadline).await {
+    let body = match read_body(body, limit, state.body_deadline, &state.body_memory).await {
         Ok(body) => body,
         Err(fault) => return fault_response(version, &fault),
     };
@@ -419,7 +434,8 @@ async fn rest_answer(
     span.record("ns", namespace);
 
     let Some(spec) = ops::find(&envelope.operation) else {
-        let fault = Fault::unsupported_operation(&envelope.operation);
+        let suggestion = routing::table::closest_operation(&envelope.operation);
+        let fault = Fault::unsupported_operation(&envelope.operation, suggestion);
         return fault_response(envelope.version, &fault);
     };
     if endpoint == Endpoint::V32 && spec.availability() == Availability::V41Only {
@@ -490,12 +506,19 @@ fn fault_response(version: SoapVersion, fault: &Fault) -> Response {
             l.fault = Some(fault.code);
         }
     });
-    (
+    let mut response = (
         fault.http_status,
         [(header::CONTENT_TYPE, version.content_type())],
         write_fault(version, fault),
     )
-        .into_response()
+        .into_response();
+    if fault.http_status == StatusCode::SERVICE_UNAVAILABLE {
+        // Only the body-memory budget answers 503: room comes free within seconds.
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    response
 }
 
 /// The request's `X-Request-Id` when it is a short token, else a new one.
@@ -517,7 +540,7 @@ fn request_id(headers: &HeaderMap) -> String {
 /// guessable across restarts. A per-process random seed (one OS draw) plus
 /// a counter, mixed by splitmix64; no system call per request (a
 /// `getrandom` per request was 11% of the gateway's syscall time under
-/// load, see BENCHMARKS.md). The id is for log correlation only, never a
+/// load, see bench/results/HISTORY.md). The id is for log correlation only, never a
 /// secret.
 fn new_request_id() -> String {
     let z = next_random_u64();

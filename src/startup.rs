@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::body_memory::BodyMemory;
 use crate::config::{Config, Upstream};
 use crate::legacy::LegacyClient;
 use crate::legacy_demo::{self, LegacyDemoHandle};
@@ -184,6 +185,7 @@ pub async fn start_with_clock(
         .transpose()?;
     let table = Arc::new(RouteTable::new(&config.routing));
     let stats = Arc::new(MigrationStats::new());
+    let body_memory = BodyMemory::new(config.max_body_memory, config.max_body);
     let mut handlers = Vec::with_capacity(config.workers);
     for _ in 0..config.workers {
         let legacy = legacy.as_ref().map(LegacyClient::with_own_pool);
@@ -204,6 +206,7 @@ pub async fn start_with_clock(
                 grace: config.body_read_timeout,
                 min_rate: config.body_min_rate,
             },
+            body_memory: body_memory.clone(),
             limits: Limits::default(),
             router: Router::new(
                 table.clone(),

@@ -33,7 +33,7 @@ pub struct LogGuard {
 /// return an inert guard). Text lines are coloured only when stderr is a
 /// terminal: escape codes in a log file or collector are noise, and writing
 /// them cost about 3% of the gateway's CPU under load at `info`
-/// (BENCHMARKS.md).
+/// (bench/results/HISTORY.md).
 pub fn init(format: LogFormat) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::stderr().is_terminal();

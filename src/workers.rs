@@ -8,7 +8,7 @@
 //! worker owns its connections *and* its own upstream client (its own
 //! connection pool), so everything a call touches stays on one thread; the
 //! session store is the only state shared between workers. Measured in
-//! BENCHMARKS.md (about a quarter less CPU per request than one shared
+//! bench/results/HISTORY.md (about a quarter less CPU per request than one shared
 //! multi-thread runtime).
 //!
 //! The acceptor ([`serve`]) runs on the caller's runtime, accepts on the one
@@ -52,7 +52,7 @@ use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 /// What a worker answers each request with: the gateway's
-/// `server::handler` (no router in between; measured in BENCHMARKS.md, fix
+/// `server::handler` (no router in between; measured in bench/results/HISTORY.md, fix
 /// 15).
 pub type Handler = Arc<
     dyn Fn(http::Request<Incoming>) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync,

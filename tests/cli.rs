@@ -105,6 +105,15 @@ fn serve_with_sandbox_prints_one_line_with_the_demo_account_and_answers() {
     );
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.ends_with("ok"), "{body}");
+
+    // The container's HEALTHCHECK: `healthcheck` exits 0 on this gateway,
+    // its address from ECGRID_GATEWAY_LISTEN as the image sets it.
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let (code, stderr) = run(&["healthcheck"], &[("ECGRID_GATEWAY_LISTEN", addr)]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run(&["healthcheck", "--listen", "127.0.0.1:1"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot connect to 127.0.0.1:1"), "{stderr}");
 }
 
 #[test]

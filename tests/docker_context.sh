@@ -6,7 +6,11 @@
 # the manifest needs (a declared bench, the served WSDLs) that no `COPY`
 # brings in. This script copies exactly the build stage's `COPY` sources
 # into an empty directory and runs `cargo check --locked --bin
-# ecgrid-gateway` there, reusing the checked dependencies in target/.
+# ecgrid-gateway` there, reusing the checked dependencies in target/. It
+# also checks that .dockerignore keeps target/, .git and the test installs
+# out of the context (and nothing the build copies), that every FROM is
+# pinned, that the binary is stripped, and that the image has its
+# HEALTHCHECK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +37,34 @@ while read -r _ args; do
     cp -r "${parts[0]}" "$context/$dest"
   fi
 done <<<"$copies"
+
+# .dockerignore keeps the large and local directories out of the context
+# (a 5 GiB target/ would otherwise be sent to the engine), and must not
+# exclude what the build stage copies.
+test -f .dockerignore || { echo "error: .dockerignore is missing" >&2; exit 1; }
+for excluded in target/ .git tests/clients/node_modules tests/clients/.venv .venv fuzz/target fuzz/corpus; do
+  grep -qxF "$excluded" .dockerignore || {
+    echo "error: .dockerignore does not exclude $excluded" >&2
+    exit 1
+  }
+done
+while read -r _ args; do
+  read -ra parts <<<"$args"
+  unset 'parts[-1]'
+  for src in "${parts[@]}"; do
+    if grep -qxE "/?${src%/}/?" .dockerignore; then
+      echo "error: .dockerignore excludes $src, which the build stage copies" >&2
+      exit 1
+    fi
+  done
+done <<<"$copies"
+grep -A2 '^HEALTHCHECK ' Dockerfile | grep -qF '"ecgrid-gateway", "healthcheck"' || { echo "error: the Dockerfile has no HEALTHCHECK running the binary's healthcheck" >&2; exit 1; }
+grep -q 'CARGO_PROFILE_RELEASE_STRIP=symbols' Dockerfile || { echo "error: the build stage must strip the release binary (CARGO_PROFILE_RELEASE_STRIP=symbols)" >&2; exit 1; }
+if grep -E '^FROM ' Dockerfile | grep -vE '^FROM [^ :]+(:[0-9][^ ]*|@sha256:[0-9a-f]{64})( |$)' | grep -q .; then
+  echo "error: every FROM must pin its image by an exact version tag or digest:" >&2
+  grep -E '^FROM ' Dockerfile >&2
+  exit 1
+fi
 
 echo "Dockerfile build context: $(cd "$context" && ls | tr '\n' ' ')"
 CARGO_TARGET_DIR="$PWD/target" cargo check --offline --locked --quiet \

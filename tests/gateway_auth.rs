@@ -125,6 +125,10 @@ async fn login_whoami_version_nowutc_logout_in_both_soap_versions() {
         assert_eq!(reply.status, 200);
         assert_eq!(reply.text_of("SessionID").as_deref(), Some(sid.as_str()));
         assert_soap_snapshot!(format!("whoami_{v}"), reply);
+        // A parameter name in another case is taken when the exact one is absent.
+        let reply = gw.call(soap, "WhoAmI", &[("sessionID", &sid)]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.text_of("SessionID").as_deref(), Some(sid.as_str()));
 
         assert_soap_snapshot!(format!("version_{v}"), gw.call(soap, "Version", &[]).await);
         assert_soap_snapshot!(format!("nowutc_{v}"), gw.call(soap, "NowUTC", &[]).await);
@@ -281,6 +285,10 @@ async fn client_faults_in_both_soap_versions() {
         assert_soap_snapshot!(
             format!("fault_unsupported_operation_{v}"),
             gw.call(soap, "CarbonCopyList", &[("SessionID", "x")]).await
+        );
+        assert_soap_snapshot!(
+            format!("fault_misspelt_operation_{v}"),
+            gw.call(soap, "WhoAmi", &[("SessionID", "x")]).await
         );
         let reply = gw
             .post(

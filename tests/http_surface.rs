@@ -1,5 +1,6 @@
-//! The HTTP surface around the SOAP calls: SOAPAction variants, the coverage
-//! page generated from the operation table, and the served WSDL's addresses.
+//! The HTTP surface around the SOAP calls: SOAPAction variants, the endpoint
+//! and operation pages generated from the operation table and the schema,
+//! `GET /`, and the served WSDL's addresses.
 
 mod support;
 
@@ -55,7 +56,7 @@ async fn soap11_action_header_quoted_unquoted_or_absent_dispatches_on_the_body()
 }
 
 #[tokio::test]
-async fn coverage_page_lists_every_operation_of_the_table() {
+async fn endpoint_page_lists_every_operation_of_the_table_with_its_page() {
     let gw = gateway(None).await;
     let resp = gw
         .http
@@ -69,21 +70,85 @@ async fn coverage_page_lists_every_operation_of_the_table() {
         .unwrap()
         .starts_with("text/html"));
     let html = resp.text().await.unwrap();
+    assert!(html.contains("<style>"), "the stylesheet is embedded");
+    assert!(!html.contains("<link"), "nothing is fetched");
     for spec in OPERATIONS {
         assert!(
-            html.contains(&format!("<td>{}</td>", spec.name)),
+            html.contains(&format!("<a href=\"?op={0}\">{0}</a>", spec.name)),
             "{} missing",
-            spec.name
-        );
-        assert!(
-            html.contains(&spec.soap_action(NS41)),
-            "{} SOAPAction missing",
             spec.name
         );
         for rest in spec.rest {
             assert!(html.contains(rest), "{rest} missing");
         }
+        // Its page, the name in another case, has the SOAPAction and samples.
+        let resp = gw
+            .http
+            .get(gw.url(&format!("{PATH41}?op={}", spec.name.to_lowercase())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{}", spec.name);
+        let page = resp.text().await.unwrap();
+        assert!(page.contains(&format!("<h1>{}</h1>", spec.name)));
+        assert!(
+            page.contains(&spec.soap_action(NS41)),
+            "{} SOAPAction missing",
+            spec.name
+        );
+        if spec.in_original_wsdl() {
+            assert!(page.contains("<h2>SOAP 1.1</h2>"), "{}", spec.name);
+            assert!(page.contains("<h2>SOAP 1.2</h2>"), "{}", spec.name);
+        }
     }
+    let resp = gw
+        .http
+        .get(gw.url(&format!("{PATH41}?op=NoSuchThing")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.text().await.unwrap().contains("No such operation"));
+    // v3.2 has its own page, its namespace in the samples.
+    let resp = gw
+        .http
+        .get(gw.url("/v3.2/prod/ecgridos.asmx?op=Login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("&lt;Login xmlns=&quot;http://ecgridos.net/&quot;&gt;"));
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn root_redirects_a_browser_to_the_v41_endpoint_page() {
+    let gw = gateway(None).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = http.get(gw.url("/")).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    assert_eq!(resp.headers()["location"], PATH41);
+    // A POST to / is still a SOAP fault.
+    let resp = http
+        .post(gw.url("/"))
+        .header("Content-Type", "text/xml")
+        .body("<x/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("no ECGridOS endpoint at /"));
     gw.stop().await;
 }
 

@@ -8,7 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stage() { printf '\n==> %s\n' "$*"; }
+# Each stage's start is printed with the seconds since the command began
+# (SECONDS), so a slow stage shows in the log.
+stage() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
+trap 'printf "\n==> [%ss] done (exit %s)\n" "$SECONDS" "$?"' EXIT
 
 test -d ../shared/reference/wsdl || {
   echo "error: ../shared/reference/ (the original WSDLs and docs) must sit beside the checkout" >&2
@@ -69,7 +72,7 @@ for spec in envelope:60 h1_answer:30; do
     -max_total_time="$seconds" -max_len=1048576 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 done
 
-stage "real-client suite (zeep, node soap, published samples)"
+stage "real-client suite (zeep, node soap, published samples, the pages in headless Chromium)"
 clients=tests/clients
 venv=$clients/.venv
 # Python: a venv with the pinned requirements; reinstalled only when
@@ -90,6 +93,17 @@ if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$want_lock" ]; then
   (cd "$clients" && npm ci --no-audit --no-fund)
   echo "$want_lock" > "$lock_stamp"
 fi
+# Chromium for the pages test (test_pages_chromium.py, driven by the npm
+# playwright-core pinned above): Debian's chromium package, installed with
+# apt-get (as root or through sudo) when missing. It is a program, not a
+# service: nothing is left running or enabled.
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi
+chromium --version
 test -x target/debug/ecgrid-gateway || { echo "error: target/debug/ecgrid-gateway is missing (cargo build failed?)" >&2; exit 1; }
 # pytest exit code 5 (nothing collected) is a failure like any other non-zero.
 (cd "$clients" && .venv/bin/python -m pytest -q)

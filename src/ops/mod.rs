@@ -6,7 +6,7 @@
 //! [`Operation::call`] that does the REST work, and a response struct that
 //! writes itself in the WSDL's element order ([`WriteBody`]). The table
 //! [`OPERATIONS`] lists every operation with its SOAPAction and REST
-//! endpoints; dispatch, the coverage page, the served WSDL's check and
+//! endpoints; dispatch, the endpoint and operation pages, the served WSDL's check and
 //! `docs/MAPPING.md` all come from it, so they cannot drift apart.
 
 use std::future::Future;

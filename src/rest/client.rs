@@ -125,7 +125,7 @@ pub struct RestClient {
     /// `scheme://authority` of the upstream, parsed once: what connections
     /// are opened to, and (with each call's path) what requests name, so
     /// nothing re-parses the host per call (a measurable cost under load,
-    /// see BENCHMARKS.md). Always has both parts (checked in `new`).
+    /// see bench/results/HISTORY.md). Always has both parts (checked in `new`).
     origin: Uri,
     /// The path of `base` without a trailing slash ("" for none).
     base_path: Arc<str>,
@@ -312,7 +312,7 @@ impl RestClient {
             body_hint,
         } = sizes;
         // Timed only when something records it: the request's span or a
-        // debug line (a clock read per call is measurable, BENCHMARKS.md).
+        // debug line (a clock read per call is measurable, bench/results/HISTORY.md).
         let span = tracing::Span::current();
         let started =
             (!span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG)).then(Instant::now);
@@ -521,7 +521,7 @@ impl RestClient {
         }
         // The body is checked as UTF-8 once, then parsed as text: from
         // bytes, serde_json validates every string on its own, about a
-        // fifth of the parse (BENCHMARKS.md, fix 17).
+        // fifth of the parse (bench/results/HISTORY.md, fix 17).
         let not_json = |e: &dyn std::fmt::Display| RestError::BadResponse {
             upstream: self.base.to_string(),
             reason: format!("HTTP {status} with a body that is not the expected JSON ({e})"),

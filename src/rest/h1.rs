@@ -5,7 +5,7 @@
 //! Why not hyper's client: hyper-util's pooled client hands every request to
 //! a separate connection task through channels and a pool checkout, and that
 //! machinery cost about a tenth of the gateway's CPU per SOAP call under
-//! load (BENCHMARKS.md, fix 14). The gateway makes one kind of call — a small
+//! load (bench/results/HISTORY.md, fix 14). The gateway makes one kind of call — a small
 //! JSON request, a bounded JSON answer, one upstream — so the call's own task
 //! writes the request and reads the answer; parsing is `httparse` (hyper's
 //! parser), connecting (TCP, proxy route, TLS) is the [`UpstreamConnector`]

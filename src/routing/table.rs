@@ -109,15 +109,42 @@ pub fn is_real_operation(name: &str) -> bool {
         .contains(name)
 }
 
-/// The real operation name closest to `name` (case-insensitive edit
-/// distance), for "did you mean" in startup errors.
+/// Longest name [`closest_operation`] looks at: longer input (no operation
+/// name is near it) gets no suggestion, so the work per call is bounded.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
+/// The real operation name `name` most likely misspells: the nearest by
+/// case-insensitive edit distance among names of similar length (at most
+/// two letters longer or shorter), when that distance is at most 2 and
+/// at most a third of the name (`WhoAmi` → `WhoAmI`, `parceldownlod` →
+/// `ParcelDownload`; `X` suggests nothing). The same answer serves
+/// `--route`'s startup errors and the unsupported-operation fault. Bounded:
+/// input over [`MAX_SUGGESTED_LEN`] bytes is not compared, and each
+/// comparison is at most 64 × 66 steps over a fixed list of names. A real
+/// name (translated or not) suggests nothing.
 pub fn closest_operation(name: &str) -> Option<&'static str> {
+    const MAX_DISTANCE: usize = 2;
+    if name.is_empty()
+        || name.len() > MAX_SUGGESTED_LEN
+        || !name.is_ascii()
+        || is_real_operation(name)
+    {
+        return None;
+    }
     let wanted = name.to_ascii_lowercase();
+    let limit = MAX_DISTANCE.min(name.len() / 3);
     catalog::WSDL_OPERATIONS
         .iter()
         .map(|op| op.name)
         .chain(ops::OPERATIONS.iter().map(|s| s.name))
-        .min_by_key(|candidate| edit_distance(&wanted, &candidate.to_ascii_lowercase()))
+        .filter(|candidate| candidate.len().abs_diff(name.len()) <= MAX_DISTANCE)
+        .map(|candidate| {
+            let distance = edit_distance(&wanted, &candidate.to_ascii_lowercase());
+            (distance, candidate)
+        })
+        .filter(|&(distance, _)| distance <= limit)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate)
 }
 
 /// Levenshtein distance over bytes (names are ASCII), two rows.
@@ -302,6 +329,23 @@ mod tests {
     fn closest_names_and_distance() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(closest_operation("parceldownlod"), Some("ParcelDownload"));
+        assert_eq!(closest_operation("WhoAmi"), Some("WhoAmI"));
+        assert_eq!(closest_operation("whoami"), Some("WhoAmI"));
+        assert_eq!(
+            closest_operation("WhoAmI"),
+            None,
+            "an exact name is no typo"
+        );
+        assert_eq!(closest_operation("Logn"), Some("Login"));
+        assert_eq!(
+            closest_operation("CarbonCopyList"),
+            None,
+            "real, untranslated"
+        );
+        assert_eq!(closest_operation("X"), None);
+        assert_eq!(closest_operation("Frobnicate"), None);
+        assert_eq!(closest_operation(""), None);
+        assert_eq!(closest_operation(&"W".repeat(100_000)), None);
         assert!(is_real_operation("CallBackAdd"));
         assert!(!is_real_operation("whoami"));
     }

@@ -22,6 +22,10 @@
 //!   which writes the response body ([`WriteBody`](crate::soap::writer::WriteBody)).
 //! * [`catalog`]: every operation of both original WSDLs, with which
 //!   versions declare it and whether it takes a `SessionID`.
+//! * [`shapes`]: the v4.1 schema as data (each operation's request and
+//!   response sequence, every complexType's elements with their XSD types,
+//!   every enumeration's values), from which the operation pages build
+//!   their sample envelopes.
 //!
 //! Operations whose result is a `DataSet` (`s:schema` + `s:any`) have no
 //! generated response; they are listed in [`catalog::WsdlOperation`] with
@@ -30,5 +34,5 @@
 mod generated;
 mod support;
 
-pub use generated::{catalog, enums, requests, responses, types};
+pub use generated::{catalog, enums, requests, responses, shapes, types};
 pub use support::{Base64, FromParam, WriteXml, XsDateTime};

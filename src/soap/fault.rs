@@ -117,10 +117,14 @@ impl Fault {
     }
 
     /// The fault for an operation of the original WSDL (or an unknown
-    /// element) that this gateway does not translate (DESIGN.md rule 6).
-    pub fn unsupported_operation(name: &str) -> Self {
+    /// element) that this gateway does not translate (DESIGN.md rule 6),
+    /// with "did you mean" when `suggestion` is the real name it misspells.
+    pub fn unsupported_operation(name: &str, suggestion: Option<&str>) -> Self {
+        let hint = suggestion
+            .map(|s| format!("; did you mean {s}?"))
+            .unwrap_or_default();
         Fault::invalid(format!(
-            "operation {} is not supported by this gateway",
+            "operation {} is not supported by this gateway{hint}",
             Shown(name)
         ))
     }

@@ -5,6 +5,14 @@
 //! (strings, numbers, booleans, enums), so a list of `(local name, text)`
 //! pairs is the whole request model. Parameters the operation does not know
 //! are ignored, as ASMX does (the documented `Sender*` fields of `Login`).
+//!
+//! Names are matched exactly first; when no parameter has the exact name,
+//! the first one whose name differs only in ASCII case is taken
+//! (`sessionID` for `SessionID`). ASMX itself is case-sensitive and would
+//! ignore `sessionID`, answering "SessionID is required" for a parameter
+//! the client did send; no ECGridOS operation has two parameters whose
+//! names differ only in case, so the leniency cannot pick a wrong one
+//! (README, "Compatibility").
 
 use std::str::FromStr;
 
@@ -58,17 +66,26 @@ impl Params {
         self.entries.is_empty()
     }
 
-    /// True when a parameter of this name was sent (even empty or nil).
-    pub fn has(&self, name: &str) -> bool {
-        self.entries.iter().any(|(n, _)| n == name)
+    /// The entry called `name`: the exact name, else the first whose name
+    /// differs only in ASCII case.
+    fn entry(&self, name: &str) -> Option<&(String, Option<String>)> {
+        self.entries.iter().find(|(n, _)| n == name).or_else(|| {
+            self.entries
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        })
     }
 
-    /// The text of a parameter; `None` when absent or nil.
+    /// True when a parameter of this name (or, without one, of this name in
+    /// another case) was sent (even empty or nil).
+    pub fn has(&self, name: &str) -> bool {
+        self.entry(name).is_some()
+    }
+
+    /// The text of a parameter (the exact name, else the name in another
+    /// case); `None` when absent or nil.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_deref())
+        self.entry(name).and_then(|(_, v)| v.as_deref())
     }
 
     /// The first of several alternative names that was sent with a value,
@@ -258,6 +275,19 @@ mod tests {
             Some(("UserID", "u"))
         );
         assert_eq!(p.first_of(&["Nope"]), None);
+    }
+
+    #[test]
+    fn names_in_another_case_are_taken_when_the_exact_one_is_absent() {
+        let p = Params::from_pairs([("sessionID", "abc"), ("LOGINNAME", "demo")]);
+        assert_eq!(p.get("SessionID"), Some("abc"));
+        assert!(p.has("SessionID"));
+        assert_eq!(p.required_str("LoginName").unwrap(), "demo");
+        assert_eq!(p.get("Password"), None);
+        // The exact name wins over an earlier one in another case.
+        let p = Params::from_pairs([("sessionid", "lower"), ("SessionID", "exact")]);
+        assert_eq!(p.get("SessionID"), Some("exact"));
+        assert_eq!(p.get("SESSIONID"), Some("lower"), "first in another case");
     }
 
     #[test]

@@ -108,9 +108,15 @@ impl XmlWriter {
     }
 }
 
-/// Formats a timestamp as `xs:dateTime` in UTC (`2026-05-07T14:32:00Z`).
+/// Formats a timestamp as `xs:dateTime` in UTC (`2026-05-07T14:32:00Z`),
+/// with at most 7 fractional digits: the time is cut to .NET's 100 ns tick
+/// (what ASMX writes; strict parsers truncate or refuse a 9-digit
+/// fraction), trailing zeros dropped.
 pub fn format_datetime(dt: OffsetDateTime) -> String {
-    dt.to_offset(UtcOffset::UTC)
+    let utc = dt.to_offset(UtcOffset::UTC);
+    let nanos = utc.nanosecond();
+    utc.replace_nanosecond(nanos - nanos % 100)
+        .unwrap_or(utc)
         .format(&Rfc3339)
         .unwrap_or_else(|_| MIN_DATETIME.to_string())
 }
@@ -349,6 +355,12 @@ mod tests {
     fn datetimes_are_utc() {
         let dt = time::macros::datetime!(2026-05-07 16:32:00 +02:00);
         assert_eq!(format_datetime(dt), "2026-05-07T14:32:00Z");
+        let dt = time::macros::datetime!(2026-05-07 14:32:00.123456789 UTC);
+        assert_eq!(format_datetime(dt), "2026-05-07T14:32:00.1234567Z");
+        let dt = time::macros::datetime!(2026-05-07 14:32:00.999999999 UTC);
+        assert_eq!(format_datetime(dt), "2026-05-07T14:32:00.9999999Z");
+        let dt = time::macros::datetime!(2026-05-07 14:32:00.5 UTC);
+        assert_eq!(format_datetime(dt), "2026-05-07T14:32:00.5Z");
         let mut w = XmlWriter::default();
         w.datetime("LastLogin", None);
         assert_eq!(

@@ -43,6 +43,7 @@ pub fn generate(v41: &Element, v32: &Element) -> Vec<(&'static str, String)> {
         ("requests.rs", schema.requests_file(&ops41, &schema32)),
         ("responses.rs", schema.responses_file(&ops41)),
         ("catalog.rs", schema.catalog_file(&ops41, &ops32, &schema32)),
+        ("shapes.rs", schema.shapes_file(&ops41)),
     ]
 }
 
@@ -540,6 +541,126 @@ impl Schema {
             );
         }
         out.push_str("];\n\n/// The operation of the original WSDLs called `name` (exact).\npub fn find(name: &str) -> Option<&'static WsdlOperation> {\n    WSDL_OPERATIONS.iter().find(|op| op.name == name)\n}\n");
+        out
+    }
+}
+
+impl Schema {
+    /// `shapes.rs`: the schema as data (every sequence's elements with
+    /// their XSD types, every enumeration's values, each operation's
+    /// request and response sequence), for what describes an operation
+    /// rather than reads or writes it: the sample envelopes of the
+    /// operation pages.
+    fn shapes_file(&self, ops: &[String]) -> String {
+        let mut out = String::from(HEADER);
+        out.push_str(
+            "//! The v4.1 schema as data: each operation's request and response\n\
+             //! sequence, every named complexType's elements (XSD type as written,\n\
+             //! `minOccurs`, `maxOccurs=\"unbounded\"`) and every enumeration's\n\
+             //! values. The operation pages' sample envelopes are built from it.\n\n\
+             /// One element of a sequence.\n\
+             #[derive(Debug, Clone, Copy, PartialEq, Eq)]\n\
+             pub struct ElementShape {\n\
+             \x20   /// Element name.\n\
+             \x20   pub name: &'static str,\n\
+             \x20   /// XSD type as written (`s:int`, `tns:ParcelIDInfo`).\n\
+             \x20   pub xsd: &'static str,\n\
+             \x20   /// `minOccurs` (1 when not written).\n\
+             \x20   pub min_occurs: u32,\n\
+             \x20   /// `maxOccurs=\"unbounded\"`.\n\
+             \x20   pub unbounded: bool,\n\
+             }\n\n\
+             /// A named complexType; `elements` is `None` when it is not a plain\n\
+             /// sequence of typed elements (a `DataSet`).\n\
+             #[derive(Debug, Clone, Copy, PartialEq, Eq)]\n\
+             pub struct TypeShape {\n\
+             \x20   /// Type name.\n\
+             \x20   pub name: &'static str,\n\
+             \x20   /// Its sequence.\n\
+             \x20   pub elements: Option<&'static [ElementShape]>,\n\
+             }\n\n\
+             /// A simpleType enumeration.\n\
+             #[derive(Debug, Clone, Copy, PartialEq, Eq)]\n\
+             pub struct EnumShape {\n\
+             \x20   /// Type name.\n\
+             \x20   pub name: &'static str,\n\
+             \x20   /// Its values, in order.\n\
+             \x20   pub values: &'static [&'static str],\n\
+             }\n\n\
+             /// An operation's request and response elements' sequences (`None`:\n\
+             /// not a plain sequence, e.g. a `DataSet` result).\n\
+             #[derive(Debug, Clone, Copy, PartialEq, Eq)]\n\
+             pub struct OperationShape {\n\
+             \x20   /// Operation name.\n\
+             \x20   pub name: &'static str,\n\
+             \x20   /// The children of the request element (the parameters).\n\
+             \x20   pub request: Option<&'static [ElementShape]>,\n\
+             \x20   /// The children of `{name}Response`.\n\
+             \x20   pub response: Option<&'static [ElementShape]>,\n\
+             }\n\n",
+        );
+        let elements = |fields: &Option<Vec<Field>>| -> String {
+            match fields {
+                None => "None".to_string(),
+                Some(fields) => {
+                    let mut text = String::from("Some(&[");
+                    for f in fields {
+                        let _ = write!(
+                            text,
+                            "ElementShape {{ name: \"{}\", xsd: \"{}\", min_occurs: {}, unbounded: {} }},",
+                            f.name, f.xsd, f.min, f.unbounded
+                        );
+                    }
+                    text.push_str("])");
+                    text
+                }
+            }
+        };
+        out.push_str("/// Every operation of the v4.1 WSDL, in port-type order.\npub static OPERATIONS: &[OperationShape] = &[\n");
+        for op in ops {
+            let _ = writeln!(
+                out,
+                "    OperationShape {{ name: \"{op}\", request: {}, response: {} }},",
+                elements(self.elements.get(op.as_str()).unwrap_or(&None)),
+                elements(self.elements.get(&format!("{op}Response")).unwrap_or(&None)),
+            );
+        }
+        out.push_str("];\n\n/// Every named complexType, in WSDL order.\npub static TYPES: &[TypeShape] = &[\n");
+        for name in &self.complex_order {
+            let fields = match &self.complex[name] {
+                Complex::Sequence(fields) => Some(fields.clone()),
+                Complex::Unsupported => None,
+            };
+            let _ = writeln!(
+                out,
+                "    TypeShape {{ name: \"{name}\", elements: {} }},",
+                elements(&fields)
+            );
+        }
+        out.push_str("];\n\n/// Every simpleType enumeration, in WSDL order.\npub static ENUMS: &[EnumShape] = &[\n");
+        for (name, values) in &self.enums {
+            let values: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+            let _ = writeln!(
+                out,
+                "    EnumShape {{ name: \"{name}\", values: &[{}] }},",
+                values.join(", ")
+            );
+        }
+        out.push_str(
+            "];\n\n\
+             /// The shape of operation `name` (exact).\n\
+             pub fn operation(name: &str) -> Option<&'static OperationShape> {\n\
+             \x20   OPERATIONS.iter().find(|op| op.name == name)\n\
+             }\n\n\
+             /// The complexType called `name` (exact).\n\
+             pub fn complex_type(name: &str) -> Option<&'static TypeShape> {\n\
+             \x20   TYPES.iter().find(|t| t.name == name)\n\
+             }\n\n\
+             /// The enumeration called `name` (exact).\n\
+             pub fn enumeration(name: &str) -> Option<&'static EnumShape> {\n\
+             \x20   ENUMS.iter().find(|e| e.name == name)\n\
+             }\n",
+        );
         out
     }
 }

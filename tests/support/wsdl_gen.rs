@@ -6,7 +6,9 @@
 //! The original is read into a small [`Element`] tree (namespace prefixes
 //! kept as written). For the given operations the generator keeps the
 //! request/response elements and every type they reference (copied
-//! verbatim), the `XSoapIn`/`XSoapOut` messages, the Soap port type and the
+//! verbatim, except that an empty `<s:complexType />` gets an empty
+//! `<s:sequence />`, which means the same and which Perl SOAP::WSDL
+//! needs), the `XSoapIn`/`XSoapOut` messages, the Soap port type and the
 //! Soap and Soap12 bindings, and writes a service with those two ports.
 //! Operations the original lacks (`CallBackAdd`) get a hand-written
 //! declaration in the same style.
@@ -346,7 +348,9 @@ fn schema(orig: &Original, ops: &[Op]) -> Element {
         for element in &elements {
             type_refs(element, &mut queue);
         }
-        schema.children.extend(elements);
+        schema
+            .children
+            .extend(elements.into_iter().map(with_empty_sequences));
         while let Some(name) = queue.pop_front() {
             if !written.insert(name.clone()) {
                 continue;
@@ -355,10 +359,25 @@ fn schema(orig: &Original, ops: &[Op]) -> Element {
                 .type_def(&name)
                 .unwrap_or_else(|| panic!("original WSDL lacks type {name}"));
             type_refs(def, &mut queue);
-            schema.children.push(def.clone());
+            schema.children.push(with_empty_sequences(def.clone()));
         }
     }
     schema
+}
+
+/// `element` with every empty `<s:complexType />` written as
+/// `<s:complexType><s:sequence /></s:complexType>`: the same type (no
+/// children), in the form Perl's SOAP::WSDL can serialise (issue 17).
+pub fn with_empty_sequences(mut element: Element) -> Element {
+    if element.name == "s:complexType" && element.children.is_empty() {
+        element.children.push(Element::new("s:sequence"));
+    }
+    element.children = element
+        .children
+        .into_iter()
+        .map(with_empty_sequences)
+        .collect();
+    element
 }
 
 /// Appends the `tns:` types `element` references, in document order.

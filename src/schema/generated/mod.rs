@@ -5,4 +5,5 @@ pub mod catalog;
 pub mod enums;
 pub mod requests;
 pub mod responses;
+pub mod shapes;
 pub mod types;
