@@ -219,7 +219,7 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
     let started = Instant::now();
     let labels = CallLabels {
         soap: false,
-        operation: metrics::operation_index(""),
+        operation: metrics::unknown_operation(),
         version: SoapVersion::V11,
         route: RouteLabel::Rest,
         fault: None,

@@ -175,7 +175,7 @@ impl LegacyClient {
                 Ok(Ok(response)) => Some(response.status().as_u16()),
                 _ => None,
             },
-            started.elapsed(),
+            started,
         );
         match answer {
             Ok(Ok(response)) => Ok(response),

@@ -226,7 +226,7 @@ mod tests {
             RouteLabel::Rest,
             Duration::from_millis(3),
         );
-        record_upstream(Upstream::Rest, Some(200), Duration::from_millis(2));
+        record_upstream(Upstream::Rest, Some(200), std::time::Instant::now());
         let text = render(&Scrape {
             sessions: 7,
             sandbox_deliveries: Some(vec![("delivered", 2)]),

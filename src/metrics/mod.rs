@@ -115,10 +115,41 @@ pub fn operation_index(name: &str) -> u16 {
     table.by_name.get(name).copied().unwrap_or(table.unknown)
 }
 
+/// The index of the `unknown` operation (no lookup).
+pub fn unknown_operation() -> u16 {
+    tables().unknown
+}
+
+/// FNV-1a: the name lookup hashes an operation name per call; SipHash's
+/// flood resistance is not needed for a map that is never written after
+/// it is made (an unknown name is a miss, whatever its hash).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 /// Every table, made once.
 struct Tables {
     names: Vec<&'static str>,
-    by_name: HashMap<&'static str, u16>,
+    by_name: HashMap<&'static str, u16, FnvBuild>,
     unknown: u16,
     /// [operation][version][outcome][route]
     requests: Box<[AtomicU64]>,
@@ -158,7 +189,7 @@ fn make_tables(translated: Vec<&'static str>) -> Tables {
         }
         let unknown = names.len() as u16;
         names.push("unknown");
-        let by_name = names
+        let by_name: HashMap<&'static str, u16, FnvBuild> = names
             .iter()
             .enumerate()
             .take(unknown as usize)
@@ -207,9 +238,11 @@ pub fn record_request(
     t.request_seconds[usize::from(op)].observe(elapsed);
 }
 
-/// Records one upstream exchange: the HTTP status it answered (`None`: no
-/// answer — unreachable, timed out, unreadable) and how long it took.
-pub fn record_upstream(upstream: Upstream, status: Option<u16>, elapsed: Duration) {
+/// Records one upstream exchange that began at `started`: the HTTP status
+/// it answered (`None`: no answer — unreachable, timed out, unreadable)
+/// and how long it took (one clock read).
+pub fn record_upstream(upstream: Upstream, status: Option<u16>, started: std::time::Instant) {
+    let elapsed = started.elapsed();
     let t = tables();
     let which = Upstream::ALL
         .iter()
@@ -221,7 +254,7 @@ pub fn record_upstream(upstream: Upstream, status: Option<u16>, elapsed: Duratio
     };
     t.upstream_requests[which * STATUS_SLOTS + slot].fetch_add(1, Ordering::Relaxed);
     t.upstream_seconds[which].observe(elapsed);
-    let now = process_millis();
+    let now = millis_at(started + elapsed);
     let seen = if status.is_some() {
         &LAST_ANSWER_MS
     } else {
@@ -235,13 +268,20 @@ pub fn record_upstream(upstream: Upstream, status: Option<u16>, elapsed: Duratio
 static LAST_ANSWER_MS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 static LAST_FAILURE_MS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 
-/// Milliseconds since the first call (at least 1, so 0 means never).
-fn process_millis() -> u64 {
-    static START: OnceLock<std::time::Instant> = OnceLock::new();
+static START: OnceLock<std::time::Instant> = OnceLock::new();
+
+/// Milliseconds from the tables' start to `at` (at least 1, so 0 means
+/// never).
+fn millis_at(at: std::time::Instant) -> u64 {
     let start = START.get_or_init(std::time::Instant::now);
-    u64::try_from(start.elapsed().as_millis())
+    u64::try_from(at.saturating_duration_since(*start).as_millis())
         .unwrap_or(u64::MAX)
         .max(1)
+}
+
+/// Milliseconds from the tables' start to now.
+fn process_millis() -> u64 {
+    millis_at(std::time::Instant::now())
 }
 
 /// How long ago `upstream` last answered (any HTTP status), if it did and
@@ -282,7 +322,8 @@ mod tests {
             RouteLabel::Shadow,
             Duration::from_millis(1),
         );
-        record_upstream(Upstream::Legacy, Some(1000), Duration::from_millis(1));
-        record_upstream(Upstream::Legacy, Some(0), Duration::from_millis(1));
+        record_upstream(Upstream::Legacy, Some(1000), std::time::Instant::now());
+        record_upstream(Upstream::Legacy, Some(0), std::time::Instant::now());
+        assert_eq!(unknown_operation(), unknown);
     }
 }

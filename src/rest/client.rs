@@ -484,7 +484,7 @@ impl RestClient {
                 Ok(Ok(answer)) => Some(answer.status),
                 _ => None,
             },
-            started.elapsed(),
+            started,
         );
         match answer {
             Ok(Ok(answer)) => Ok((answer.status, answer.body)),
