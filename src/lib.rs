@@ -29,6 +29,7 @@
 //! together; [`telemetry`] sets up logging, which never carries secrets.
 
 pub mod body_memory;
+pub mod call_scope;
 pub mod config;
 pub mod coverage;
 pub mod domain;

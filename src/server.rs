@@ -4,8 +4,9 @@
 //! ids, the W3C trace context and the per-request span.
 //!
 //! Each SOAP call's metric labels (operation, version, route, fault code)
-//! are gathered in a task-local [`CallLabels`] as the call learns them and
-//! recorded once when it has been answered (`metrics`).
+//! are gathered in the call's task-local scope (`call_scope`, beside its
+//! trace context) as the call learns them, and recorded once it has been
+//! answered (`metrics`).
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
 //! page, except the 404 of `?op=` with an unknown name): 405 for other
@@ -13,6 +14,8 @@
 //! `--max-body`, 415 for a content type that is not SOAP.
 
 use std::cell::Cell;
+
+use http::header::HeaderName;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,6 +26,8 @@ use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
 use crate::body_memory::BodyMemory;
+use crate::call_scope::{self, CallScope};
+use crate::metrics::CallLabels;
 use crate::metrics::{self, Outcome, RouteLabel};
 use crate::ops::{self, Availability, Context};
 use crate::pages;
@@ -33,7 +38,7 @@ use crate::soap::{
     read_envelope, write_fault, write_response, Fault, FaultCode, Limits, SoapVersion,
 };
 use crate::telemetry;
-use crate::trace_context::{self, TraceContext};
+use crate::trace_context::TraceContext;
 use crate::workers::Handler;
 use crate::wsdl;
 
@@ -60,30 +65,13 @@ pub struct AppState {
     pub sandbox_metrics: bool,
 }
 
-/// What a SOAP call's metrics are labelled with, filled in as the call
-/// goes (task-local: calls interleave on a worker thread).
-#[derive(Debug, Clone, Copy)]
-struct CallLabels {
-    /// A SOAP POST to an endpoint (other requests are not counted).
-    soap: bool,
-    operation: u16,
-    version: SoapVersion,
-    route: RouteLabel,
-    /// The code of the gateway's own fault, when it answered one.
-    fault: Option<FaultCode>,
-}
+/// The W3C trace context header, named once (a `&str` name is parsed on
+/// every lookup).
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
-tokio::task_local! {
-    static CALL: Cell<CallLabels>;
-}
-
-/// Updates the current call's labels (nothing outside a call's task).
+/// Updates the current call's labels.
 fn label_call(update: impl FnOnce(&mut CallLabels)) {
-    let _ = CALL.try_with(|cell| {
-        let mut labels = cell.get();
-        update(&mut labels);
-        cell.set(labels);
-    });
+    call_scope::label(update);
 }
 
 /// The gateway's request handler for one worker: `/healthz`, and every
@@ -200,7 +188,7 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
     let trace = TraceContext::continue_or_start(
         request
             .headers()
-            .get("traceparent")
+            .get(&TRACEPARENT)
             .map(HeaderValue::as_bytes),
         next_random_u64,
     );
@@ -217,20 +205,17 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         upstream_ms = field::Empty,
     );
     let started = Instant::now();
-    let labels = CallLabels {
-        soap: false,
-        operation: metrics::unknown_operation(),
-        version: SoapVersion::V11,
-        route: RouteLabel::Rest,
-        fault: None,
+    let scope = CallScope {
+        trace,
+        labels: Cell::new(CallLabels::new()),
     };
-    let call = CALL.scope(Cell::new(labels), async {
+    let call = async {
         let response = route(state, request, &request_id)
             .instrument(span.clone())
             .await;
-        (response, CALL.with(Cell::get))
-    });
-    let (mut response, labels) = trace_context::CURRENT.scope(trace, call).await;
+        (response, call_scope::labels().unwrap_or_default())
+    };
+    let (mut response, labels) = call_scope::CURRENT.scope(scope, call).await;
     let elapsed = started.elapsed();
     if labels.soap {
         metrics::record_request(
@@ -385,11 +370,22 @@ async fn soap_post(
         let on_rest = state.clone();
         // Its own scope: the shadow route runs the REST side on a task of
         // its own, which must still send the call's traceparent.
-        let trace = trace_context::CURRENT.try_with(|t| *t).ok();
+        // Its labels are its own (the answer's outcome is the primary's).
+        let trace = call_scope::trace();
         let rest = Box::pin(async move {
             let answer = rest_answer(&on_rest, endpoint, version, body);
             match trace {
-                Some(trace) => trace_context::CURRENT.scope(trace, answer).await,
+                Some(trace) => {
+                    let labels = CallLabels {
+                        route: RouteLabel::Shadow,
+                        ..CallLabels::new()
+                    };
+                    let scope = CallScope {
+                        trace,
+                        labels: Cell::new(labels),
+                    };
+                    call_scope::CURRENT.scope(scope, answer).await
+                }
                 None => answer.await,
             }
         });

@@ -7,7 +7,8 @@
 //! all zeros) keeps its trace id and flags; the gateway is a new span in
 //! it, with its own span id, which is the parent id the upstream sees.
 //! Anything else (absent, malformed, version `ff`) starts a new trace
-//! (sampled flag set: every request is logged). The trace id goes into the
+//! (sampled flag set: every request is logged). It travels with the call in
+//! `call_scope`. The trace id goes into the
 //! request's span beside the request id, so every log line of the call
 //! carries it.
 //!
@@ -21,12 +22,6 @@ pub struct TraceContext {
     trace_id: u128,
     span_id: u64,
     flags: u8,
-}
-
-tokio::task_local! {
-    /// The current SOAP call's trace context (set by `server.rs` around the
-    /// call; read by the REST client for each request it writes).
-    pub static CURRENT: TraceContext;
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -130,11 +125,6 @@ fn parse(header: &[u8]) -> Option<(u128, u8)> {
     let parent_id = lower_hex(&header[36..52])?;
     let flags = lower_hex(&header[53..55])? as u8;
     (trace_id != 0 && parent_id != 0).then_some((trace_id, flags))
-}
-
-/// The current call's `traceparent`, when there is a call.
-pub fn current_traceparent() -> Option<[u8; 55]> {
-    CURRENT.try_with(TraceContext::traceparent).ok()
 }
 
 #[cfg(test)]

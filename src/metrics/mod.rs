@@ -56,6 +56,41 @@ impl Outcome {
     }
 }
 
+/// What a SOAP call's metrics are labelled with, filled in as the call
+/// goes (`call_scope`) and recorded once it is answered.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLabels {
+    /// A SOAP POST to an endpoint (other requests are not counted).
+    pub soap: bool,
+    /// [`operation_index`] of the operation.
+    pub operation: u16,
+    /// The SOAP version.
+    pub version: SoapVersion,
+    /// Which side answered.
+    pub route: RouteLabel,
+    /// The code of the gateway's own fault, when it answered one.
+    pub fault: Option<crate::soap::FaultCode>,
+}
+
+impl CallLabels {
+    /// Labels of a request nothing is known about yet.
+    pub fn new() -> Self {
+        CallLabels {
+            soap: false,
+            operation: unknown_operation(),
+            version: SoapVersion::V11,
+            route: RouteLabel::Rest,
+            fault: None,
+        }
+    }
+}
+
+impl Default for CallLabels {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Which side answered a SOAP call (`routing`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteLabel {

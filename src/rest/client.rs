@@ -395,7 +395,7 @@ impl RestClient {
         put_header(&mut out, "host", &[self.authority().as_bytes()]);
         put_header(&mut out, "user-agent", &[USER_AGENT_VALUE.as_bytes()]);
         // W3C trace context of the SOAP call this request is part of.
-        if let Some(traceparent) = crate::trace_context::current_traceparent() {
+        if let Some(traceparent) = crate::call_scope::traceparent() {
             put_header(&mut out, "traceparent", &[&traceparent]);
         }
         if let Some(proxy_auth) = self.route.request_auth() {
