@@ -21,6 +21,25 @@ use support::{envelope, text_of, Soap, NS41, PATH41};
 
 const KEY: &str = "8f1c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
 
+/// nginx's master, stopped with SIGTERM on drop (it stops its workers; a
+/// SIGKILL of the master would leave them running), SIGKILL after 5 s.
+struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn nginx_binary() -> PathBuf {
     for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"] {
         if std::path::Path::new(candidate).is_file() {
@@ -142,7 +161,7 @@ async fn two_instances_behind_nginx_share_sessions_and_logout() {
         1,
     );
     std::fs::write(&conf, conf_text).unwrap();
-    let _nginx = Running(
+    let _nginx = Nginx(
         Command::new(nginx_binary())
             .args([
                 "-p",
