@@ -2,7 +2,8 @@
 # Load benchmark of the gateway against the REST call it makes, side by side.
 #
 #   bash bench/load.sh [--duration 30s] [--connections 64] [--threads 2]
-#                      [--rounds 1] [--latency-run] [--smoke]
+#                      [--rounds 1] [--latency-run] [--redis] [--scrape]
+#                      [--smoke]
 #
 # Starts the REST v2 sandbox (`ecgrid-gateway sandbox`) as the one upstream,
 # nginx (bench/nginx.conf) as a plain reverse proxy in front of it, and the
@@ -15,6 +16,13 @@
 #   (d) session : the same WhoAmI with a SessionID from Login (the demo
 #                 account), as legacy clients call: the gateway looks the
 #                 session up and calls upstream with its bearer token
+#   (e) session-redis (with --redis): the same Login-session WhoAmI on a
+#                 second gateway with --sessions redis://… (a redis-server of
+#                 the script's own on a free loopback port, Debian's package
+#                 installed if missing; its near-cache answers, re-reading
+#                 Redis every 2 s per session)
+# --scrape: a loop GETs /metrics of each gateway once a second during the
+# runs (as Prometheus would, more often), so its cost is in the numbers.
 # For each run it reports req/s, p50/p99, CPU seconds per 1000 requests of
 # the process under test alone and with the upstream sandbox, and peak RSS
 # (VmHWM), plus the ratios gateway/nginx throughput and added p50 over
@@ -50,6 +58,8 @@ THREADS=2
 SMOKE=0
 LATENCY_RUN=0
 ROUNDS=1
+REDIS=0
+SCRAPE=0
 API_KEY=${BENCH_API_KEY:-demo-api-key}  # the sandbox demo account's key
 LOGIN=${BENCH_LOGIN:-demo}               # and its login and password, for (d)
 PASSWORD=${BENCH_PASSWORD:-Demo#2026}
@@ -64,6 +74,8 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=${2:?--threads needs a number}; shift 2 ;;
     --rounds) ROUNDS=${2:?--rounds needs a number}; shift 2 ;;
     --latency-run) LATENCY_RUN=1; shift ;;
+    --redis) REDIS=1; shift ;;
+    --scrape) SCRAPE=1; shift ;;
     --smoke) SMOKE=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -80,6 +92,19 @@ if [ "$SMOKE" = 1 ]; then DURATION=2s; fi
 source bench/tools.sh
 install_bench_tools load.sh
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ "$REDIS" = 1 ] && ! command -v redis-server >/dev/null; then
+  echo "load.sh: installing redis-server (Debian package)"
+  [ "$(id -u)" = 0 ] && SUDO="" || SUDO="sudo -n"
+  { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server; } \
+    || die "could not install redis-server with apt-get; install it and run again"
+  # The package's own service is not what the benchmark uses.
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/redis-server ]; then
+    $SUDO /etc/init.d/redis-server stop >/dev/null 2>&1 || true
+    $SUDO update-rc.d redis-server disable >/dev/null 2>&1 || true
+  fi
+fi
 command -v python3 >/dev/null || die "python3 is needed to pick free ports"
 
 # --- binary ----------------------------------------------------------------
@@ -149,6 +174,25 @@ wait_http nginx "http://127.0.0.1:$NGINX_PORT/v2/users/me" "$NGINX_PID" -H "X-AP
 GW_PID=$!; PIDS+=("$GW_PID")
 wait_http gateway "http://127.0.0.1:$GW_PORT/healthz" "$GW_PID"
 
+if [ "$REDIS" = 1 ]; then
+  REDIS_PORT=$(free_port); GW2_PORT=$(free_port)
+  mkdir -p "$WORK/redis"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "$WORK/redis" --daemonize no >"$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!; PIDS+=("$REDIS_PID")
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
+    kill -0 "$REDIS_PID" 2>/dev/null || { cat "$WORK/redis.log" >&2; die "redis-server exited during startup"; }
+    sleep 0.1
+  done
+  SESSION_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+  ECGRID_GATEWAY_SESSION_KEY=$SESSION_KEY "$GW_BIN" serve --listen "127.0.0.1:$GW2_PORT" \
+    --upstream "http://127.0.0.1:$UP_PORT" --sessions "redis://127.0.0.1:$REDIS_PORT" \
+    ${GW_ARGS[@]+"${GW_ARGS[@]}"} >"$WORK/gateway-redis.log" 2>&1 &
+  GW2_PID=$!; PIDS+=("$GW2_PID")
+  wait_http gateway-redis "http://127.0.0.1:$GW2_PORT/readyz" "$GW2_PID"
+fi
+
 # The SOAP call must be a real answer, not a fault, before it is timed.
 SOAP_URL="http://127.0.0.1:$GW_PORT/v4.1/prod/ECGridOS.asmx"
 BENCH_KIND=soap BENCH_API_KEY=$API_KEY wrk -t1 -c1 -d1s -s bench/wrk.lua "$SOAP_URL" >/dev/null 2>&1 || true
@@ -168,6 +212,25 @@ login_answer=$(curl -sS --max-time 5 -H 'Content-Type: text/xml; charset=utf-8' 
   "$SOAP_URL") || die "the gateway did not answer Login"
 SESSION_ID=$(printf '%s' "$login_answer" | sed -n 's|.*<LoginResult>\([0-9A-Fa-f-]\{36\}\)</LoginResult>.*|\1|p')
 [ -n "$SESSION_ID" ] || die "Login through the gateway did not return a SessionID: $(printf '%s' "$login_answer" | head -c 300)"
+if [ "$REDIS" = 1 ]; then
+  login_answer=$(curl -sS --max-time 5 -H 'Content-Type: text/xml; charset=utf-8' \
+    -H 'SOAPAction: "https://os.ecgrid.io/Login"' \
+    --data "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><Login xmlns=\"https://os.ecgrid.io/\"><LoginName>$LOGIN</LoginName><Password>$PASSWORD</Password></Login></soap:Body></soap:Envelope>" \
+    "http://127.0.0.1:$GW2_PORT/v4.1/prod/ECGridOS.asmx") || die "the Redis gateway did not answer Login"
+  REDIS_SESSION_ID=$(printf '%s' "$login_answer" | sed -n 's|.*<LoginResult>\([0-9A-Fa-f-]\{36\}\)</LoginResult>.*|\1|p')
+  [ -n "$REDIS_SESSION_ID" ] || die "Login through the Redis gateway did not return a SessionID: $(printf '%s' "$login_answer" | head -c 300)"
+fi
+if [ "$SCRAPE" = 1 ]; then
+  # One scrape a second of each gateway's /metrics for as long as the runs go.
+  (
+    while :; do
+      curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$GW_PORT/metrics" || true
+      [ "$REDIS" = 0 ] || curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$GW2_PORT/metrics" || true
+      sleep 1
+    done
+  ) &
+  PIDS+=("$!")
+fi
 
 # --- measurement helpers ---------------------------------------------------
 TICKS=$(getconf CLK_TCK)
@@ -257,6 +320,9 @@ pass() {
   run nginx rest "http://127.0.0.1:$NGINX_PORT" "$conns" "$threads" "$NGINX_PIDS" "$SANDBOX_PID"
   run gateway soap "http://127.0.0.1:$GW_PORT" "$conns" "$threads" "$GW_PID" "$SANDBOX_PID"
   run session soap "http://127.0.0.1:$GW_PORT" "$conns" "$threads" "$GW_PID" "$SANDBOX_PID" "$SESSION_ID"
+  if [ "$REDIS" = 1 ]; then
+    run session-redis soap "http://127.0.0.1:$GW2_PORT" "$conns" "$threads" "$GW2_PID" "$SANDBOX_PID $REDIS_PID" "$REDIS_SESSION_ID"
+  fi
 }
 
 echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION against direct, nginx, gateway, session ($GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}})" >&2
@@ -296,6 +362,8 @@ report=$(
   echo
   echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS round(s); binary $BIN; gateway $GW_BIN ${GW_ARGS[*]+${GW_ARGS[*]}}; RUST_LOG=$RUST_LOG; $(nproc) CPUs; load average before $LOAD_BEFORE, after $LOAD_AFTER."
   echo "(a) direct: GET /v2/users/me on the sandbox; (b) nginx: the same through nginx; (c) gateway: SOAP 1.1 WhoAmI (one GET /v2/users/me upstream), SessionID = the API key; (d) session: the same WhoAmI with a SessionID from Login (bearer token upstream)."
+  [ "$REDIS" = 0 ] || echo "(e) session-redis: (d) on a second gateway with --sessions redis:// (own redis-server; CPU/RSS + upstream include redis-server)."
+  [ "$SCRAPE" = 0 ] || echo "/metrics of each gateway scraped once a second throughout."
   echo "CPU and RSS \"alone\" count the process under test (sandbox for direct, nginx master+workers, gateway for gateway and session); \"+ upstream\" adds the sandbox."
   echo "Peak RSS is VmHWM since the process started (the sandbox serves every run, so its peak only grows)."
   echo
@@ -307,10 +375,12 @@ report=$(
     echo "gateway/nginx throughput: $(median_ratio gateway nginx) (median of $ROUNDS rounds; per round: $(round_ratios gateway nginx))"
     echo "gateway/direct throughput: $(median_ratio gateway direct) (median; per round: $(round_ratios gateway direct))"
     echo "session/nginx throughput: $(median_ratio session nginx) (median; per round: $(round_ratios session nginx))"
+    [ "$REDIS" = 0 ] || echo "session-redis/session throughput: $(median_ratio session-redis session) (median; per round: $(round_ratios session-redis session))"
   else
     echo "gateway/nginx throughput: $(ratio "${RPS[gateway/c$c/r1]}" "${RPS[nginx/c$c/r1]}")"
     echo "gateway/direct throughput: $(ratio "${RPS[gateway/c$c/r1]}" "${RPS[direct/c$c/r1]}")"
     echo "session/nginx throughput: $(ratio "${RPS[session/c$c/r1]}" "${RPS[nginx/c$c/r1]}")"
+    [ "$REDIS" = 0 ] || echo "session-redis/session throughput: $(ratio "${RPS[session-redis/c$c/r1]}" "${RPS[session/c$c/r1]}")"
   fi
   echo "gateway added p50 over direct (c=$c, round 1): $(added "${P50[gateway/c$c/r1]}" "${P50[direct/c$c/r1]}") µs"
   echo "nginx added p50 over direct (c=$c, round 1): $(added "${P50[nginx/c$c/r1]}" "${P50[direct/c$c/r1]}") µs"

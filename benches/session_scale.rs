@@ -88,7 +88,7 @@ fn one(n: usize, token_len: usize) -> String {
                 created: now,
                 legacy_session_id: None,
             };
-            store.insert(*id, session).await;
+            store.insert(*id, session).await.expect("memory store");
         }
         store.run_pending_tasks().await;
     });
@@ -104,7 +104,7 @@ fn one(n: usize, token_len: usize) -> String {
         for _ in 0..LOOKUPS {
             let id = ids[(rng.next() % n as u64) as usize];
             let t = Instant::now();
-            let s = store.get(id).await;
+            let s = store.get(id).await.expect("memory store");
             hit_ns.push(t.elapsed().as_nanos() as u64);
             found += usize::from(s.is_some());
         }
@@ -112,7 +112,7 @@ fn one(n: usize, token_len: usize) -> String {
         for _ in 0..LOOKUPS / 10 {
             let id = SessionId::generate().expect("OS random");
             let t = Instant::now();
-            let s = store.get(id).await;
+            let s = store.get(id).await.expect("memory store");
             miss_ns.push(t.elapsed().as_nanos() as u64);
             assert!(s.is_none());
         }

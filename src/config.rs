@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::routing::table::{check_route, closest_operation, is_real_operation, LegacyService};
 use crate::routing::{DefaultRoute, Route, RouteSettings, ShadowPrimary};
+use crate::session::{RedisTarget, SessionBackend, SessionKey};
 
 /// Default `--listen`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -136,6 +137,30 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub session_capacity: Option<String>,
+    /// Where sessions live: memory (this process) or redis://[USER:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS), shared by every instance [default: memory]
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_SESSIONS",
+        hide_env_values = true,
+        value_name = "memory|URL"
+    )]
+    pub sessions: Option<String>,
+    /// Key sealing the sessions kept in Redis: 64 hex digits (256 bits), e.g. from `openssl rand -hex 32`; required with --sessions redis://…
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_SESSION_KEY",
+        hide_env_values = true,
+        value_name = "HEX"
+    )]
+    pub session_key: Option<String>,
+    /// During a key rotation, the previous --session-key: sessions sealed with it still open, and are sealed again with the new key on use
+    #[arg(
+        long,
+        env = "ECGRID_GATEWAY_SESSION_KEY_PREVIOUS",
+        hide_env_values = true,
+        value_name = "HEX"
+    )]
+    pub session_key_previous: Option<String>,
     /// Fail an upstream call after this long, e.g. 30s [default: 30s]
     #[arg(
         long,
@@ -253,6 +278,11 @@ struct FileConfig {
     session_idle_timeout: Option<String>,
     #[serde(alias = "session-capacity")]
     session_capacity: Option<u64>,
+    sessions: Option<String>,
+    #[serde(alias = "session-key")]
+    session_key: Option<String>,
+    #[serde(alias = "session-key-previous")]
+    session_key_previous: Option<String>,
     #[serde(alias = "upstream-timeout")]
     upstream_timeout: Option<String>,
     #[serde(alias = "upstream-ca")]
@@ -317,8 +347,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Session idle timeout.
     pub session_idle_timeout: Duration,
-    /// Session capacity.
+    /// Session capacity (with Redis, of each instance's near-cache).
     pub session_capacity: u64,
+    /// Where sessions live (`--sessions`, `--session-key`).
+    pub sessions: SessionBackend,
     /// Upstream call timeout.
     pub upstream_timeout: Duration,
     /// Extra CA certificates trusted for the upstream (`--upstream-ca`),
@@ -359,6 +391,7 @@ impl Default for Config {
             public_url: None,
             session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
             session_capacity: DEFAULT_SESSION_CAPACITY,
+            sessions: SessionBackend::Memory,
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
             upstream_ca: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
@@ -475,6 +508,15 @@ impl ServeArgs {
         ) {
             config.session_idle_timeout = parse_duration(&v, src)?;
         }
+        config.sessions = sessions(
+            pick(&self.sessions, &file.sessions, "sessions"),
+            pick(&self.session_key, &file.session_key, "session-key"),
+            pick(
+                &self.session_key_previous,
+                &file.session_key_previous,
+                "session-key-previous",
+            ),
+        )?;
         // Whole numbers: the flag is a string, the TOML value a number.
         let pick_count = |flag: &Option<String>, file_value: Option<u64>, name: &'static str| {
             pick(flag, &file_value.map(|n| n.to_string()), name)
@@ -741,6 +783,62 @@ impl ServeArgs {
     }
 }
 
+/// `--sessions`, `--session-key` and `--session-key-previous`, checked
+/// together: Redis needs a key, a key needs Redis. Neither a key nor a
+/// Redis password is ever repeated in an error.
+fn sessions(
+    backend: Option<(String, Source<'_>)>,
+    key: Option<(String, Source<'_>)>,
+    previous: Option<(String, Source<'_>)>,
+) -> Result<SessionBackend, ConfigError> {
+    let read_key = |(text, src): (String, Source<'_>)| {
+        SessionKey::from_hex(&text).ok_or_else(|| {
+            ConfigError(format!(
+                "invalid value for {src}: expected 64 hex digits (256 bits), e.g. from \
+                 `openssl rand -hex 32`; got {} characters",
+                text.trim().chars().count()
+            ))
+        })
+    };
+    let target = match backend {
+        None => None,
+        Some((v, _)) if v.trim() == "memory" => None,
+        Some((v, src)) => Some(RedisTarget::parse(&v).map_err(|why| {
+            let shown = RedisTarget::parse(&v)
+                .map(|t| t.shown().to_string())
+                .unwrap_or_else(|_| {
+                    if v.contains('@') {
+                        "<URL with credentials>".to_string()
+                    } else {
+                        v.trim().to_string()
+                    }
+                });
+            bad(src, &shown, &why)
+        })?),
+    };
+    let Some(target) = target else {
+        if let Some((_, src)) = key.or(previous) {
+            return Err(ConfigError(format!(
+                "{src} seals sessions kept in Redis and applies to --sessions redis://… only"
+            )));
+        }
+        return Ok(SessionBackend::Memory);
+    };
+    let Some(key) = key else {
+        return Err(ConfigError(format!(
+            "--sessions {} keeps sessions (credentials) in Redis and needs --session-key HEX \
+             (64 hex digits, env ECGRID_GATEWAY_SESSION_KEY) to seal them; generate one with \
+             `openssl rand -hex 32`",
+            target.shown()
+        )));
+    };
+    Ok(SessionBackend::Redis {
+        target,
+        key: read_key(key)?,
+        previous_key: previous.map(read_key).transpose()?,
+    })
+}
+
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigError(format!(
@@ -998,6 +1096,89 @@ mod tests {
             ),
             (77, Duration::from_secs(2), 4096)
         );
+    }
+
+    #[test]
+    fn redis_sessions_need_a_key_and_never_echo_secrets() {
+        const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        let config = ServeArgs::default().resolve().unwrap();
+        assert_eq!(config.sessions, SessionBackend::Memory);
+        let memory = ServeArgs {
+            sessions: Some("memory".into()),
+            ..Default::default()
+        };
+        assert_eq!(memory.resolve().unwrap().sessions, SessionBackend::Memory);
+        let err = error_of(ServeArgs {
+            sessions: Some("redis://app:hunter2@127.0.0.1:6379/1".into()),
+            ..Default::default()
+        });
+        assert!(err.contains("needs --session-key HEX"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let config = ServeArgs {
+            sessions: Some("redis://app:hunter2@127.0.0.1:6379/1".into()),
+            session_key: Some(KEY.into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let SessionBackend::Redis { target, .. } = &config.sessions else {
+            panic!("expected Redis: {config:?}");
+        };
+        assert!(target.shown().starts_with("redis://app:***@127.0.0.1:6379"));
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains(KEY),
+            "{shown}"
+        );
+        let err = error_of(ServeArgs {
+            sessions: Some("redis://127.0.0.1:6379".into()),
+            session_key: Some(format!("{}zz", &KEY[2..])),
+            ..Default::default()
+        });
+        assert!(
+            err.starts_with("invalid value for --session-key: expected 64 hex digits"),
+            "{err}"
+        );
+        assert!(!err.contains(&KEY[2..]), "{err}");
+        let err = error_of(ServeArgs {
+            session_key: Some(KEY.into()),
+            ..Default::default()
+        });
+        assert!(
+            err.contains("--session-key seals sessions kept in Redis"),
+            "{err}"
+        );
+        let err = error_of(ServeArgs {
+            sessions: Some("http://127.0.0.1:6379".into()),
+            ..Default::default()
+        });
+        assert!(
+            err.starts_with("invalid value 'http://127.0.0.1:6379' for --sessions"),
+            "{err}"
+        );
+        let err = error_of(ServeArgs {
+            sessions: Some("redis://u:hunter2@h:1/x".into()),
+            session_key: Some(KEY.into()),
+            ..Default::default()
+        });
+        assert!(
+            err.contains("--sessions") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gw.toml");
+        std::fs::write(
+            &path,
+            format!("sessions = \"rediss://cache:6380/0\"\nsession-key = \"{KEY}\"\n"),
+        )
+        .unwrap();
+        let config = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(matches!(config.sessions, SessionBackend::Redis { .. }));
     }
 
     #[test]

@@ -29,14 +29,17 @@
 //! together; [`telemetry`] sets up logging, which never carries secrets.
 
 pub mod body_memory;
+pub mod call_scope;
 pub mod config;
 pub mod coverage;
 pub mod domain;
 pub mod healthcheck;
 pub mod legacy;
 pub mod legacy_demo;
+pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod readiness;
 pub mod request_body;
 pub mod rest;
 pub mod routing;
@@ -47,5 +50,6 @@ pub mod session;
 pub mod soap;
 pub mod startup;
 pub mod telemetry;
+pub mod trace_context;
 pub mod workers;
 pub mod wsdl;

@@ -1,13 +1,21 @@
 //! The HTTP surface: the two ECGridOS endpoint paths (SOAP `POST`, `?WSDL`,
 //! the endpoint and `?op=NAME` pages of [`crate::pages`]), `GET /` (a 302
-//! to the v4.1 endpoint page), `/healthz`, request ids and the per-request
-//! span.
+//! to the v4.1 endpoint page), `/healthz`, `/readyz`, `/metrics`, request
+//! ids, the W3C trace context and the per-request span.
+//!
+//! Each SOAP call's metric labels (operation, version, route, fault code)
+//! are gathered in the call's task-local scope (`call_scope`, beside its
+//! trace context) as the call learns them, and recorded once it has been
+//! answered (`metrics`).
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
 //! page, except the 404 of `?op=` with an unknown name): 405 for other
 //! methods on an endpoint, 404 for other paths, 413 for a body over
 //! `--max-body`, 415 for a content type that is not SOAP.
 
+use std::cell::Cell;
+
+use http::header::HeaderName;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,13 +26,19 @@ use hyper::body::Incoming;
 use tracing::{field, Instrument};
 
 use crate::body_memory::BodyMemory;
+use crate::call_scope::{self, CallScope};
+use crate::metrics::CallLabels;
+use crate::metrics::{self, Outcome, RouteLabel};
 use crate::ops::{self, Availability, Context};
 use crate::pages;
 use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
 use crate::routing::router::Forward;
 use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
-use crate::soap::{read_envelope, write_fault, write_response, Fault, Limits, SoapVersion};
+use crate::soap::{
+    read_envelope, write_fault, write_response, Fault, FaultCode, Limits, SoapVersion,
+};
 use crate::telemetry;
+use crate::trace_context::TraceContext;
 use crate::workers::Handler;
 use crate::wsdl;
 
@@ -47,6 +61,17 @@ pub struct AppState {
     pub limits: Limits,
     /// Which side answers each operation (`routing`).
     pub router: Router,
+    /// With `--sandbox`: `/metrics` includes its webhook deliveries.
+    pub sandbox_metrics: bool,
+}
+
+/// The W3C trace context header, named once (a `&str` name is parsed on
+/// every lookup).
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// Updates the current call's labels.
+fn label_call(update: impl FnOnce(&mut CallLabels)) {
+    call_scope::label(update);
 }
 
 /// The gateway's request handler for one worker: `/healthz`, and every
@@ -59,6 +84,14 @@ pub fn handler(state: AppState) -> Handler {
     Arc::new(move |request: Request| {
         match request.uri().path() {
             "/healthz" => return Box::pin(std::future::ready(health(request.method()))),
+            "/readyz" => {
+                let state = state.clone();
+                return Box::pin(async move { readiness(&state, request.method()).await });
+            }
+            "/metrics" => {
+                let state = state.clone();
+                return Box::pin(async move { metrics_page(&state, &request).await });
+            }
             "/migration" | "/migration.json" => {
                 return Box::pin(std::future::ready(migration(&state, &request)))
             }
@@ -79,6 +112,50 @@ fn health(method: &Method) -> Response {
         )
             .into_response()
     }
+}
+
+/// `GET /readyz`: 200 `ready` when the upstream (and Redis) answer, else
+/// 503 with one line per dependency that is down (`readiness`).
+async fn readiness(state: &AppState, method: &Method) -> Response {
+    if *method != Method::GET && *method != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    let text = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    match crate::readiness::check(&state.ctx.rest, &state.ctx.sessions).await {
+        Ok(()) => (text, "ready\n".to_string()).into_response(),
+        Err(down) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            text,
+            format!("not ready:\n{}\n", down.join("\n")),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.
+async fn metrics_page(state: &AppState, request: &Request) -> Response {
+    if *request.method() != Method::GET && *request.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    // moka's count is exact only after its pending maintenance.
+    state.ctx.sessions.run_pending_tasks().await;
+    let scrape = metrics::Scrape {
+        sessions: state.ctx.sessions.len(),
+        sandbox_deliveries: state.sandbox_metrics.then(crate::sandbox::delivery_counts),
+    };
+    (
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        metrics::render(&scrape),
+    )
+        .into_response()
 }
 
 /// `GET /migration` (HTML) and `/migration.json`: what migration mode has
@@ -108,9 +185,17 @@ fn migration(state: &AppState, request: &Request) -> Response {
 
 async fn handle(state: Arc<AppState>, request: Request) -> Response {
     let request_id = request_id(request.headers());
+    let trace = TraceContext::continue_or_start(
+        request
+            .headers()
+            .get(&TRACEPARENT)
+            .map(HeaderValue::as_bytes),
+        next_random_u64,
+    );
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
+        trace_id = %trace,
         method = %request.method(),
         path = %request.uri().path(),
         op = field::Empty,
@@ -119,17 +204,34 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         upstream_status = field::Empty,
         upstream_ms = field::Empty,
     );
-    // The clock is read only for the line that reports it.
-    let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
-    let mut response = route(state, request, &request_id)
-        .instrument(span.clone())
-        .await;
-    if let Some(started) = started {
+    let started = Instant::now();
+    let scope = CallScope {
+        trace,
+        labels: Cell::new(CallLabels::new()),
+    };
+    let call = async {
+        let response = route(state, request, &request_id)
+            .instrument(span.clone())
+            .await;
+        (response, call_scope::labels().unwrap_or_default())
+    };
+    let (mut response, labels) = call_scope::CURRENT.scope(scope, call).await;
+    let elapsed = started.elapsed();
+    if labels.soap {
+        metrics::record_request(
+            labels.operation,
+            labels.version,
+            outcome(&labels, response.status()),
+            labels.route,
+            elapsed,
+        );
+    }
+    if tracing::enabled!(tracing::Level::INFO) {
         let status = response.status().as_u16();
         span.in_scope(|| {
             tracing::info!(
                 status,
-                elapsed_ms = telemetry::millis(started.elapsed()),
+                elapsed_ms = telemetry::millis(elapsed),
                 "request finished"
             )
         });
@@ -138,6 +240,18 @@ async fn handle(state: Arc<AppState>, request: Request) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// How a call ended: from the gateway's own fault when it answered one,
+/// else from the HTTP status (a legacy or shadowed answer).
+fn outcome(labels: &CallLabels, status: StatusCode) -> Outcome {
+    match labels.fault {
+        Some(FaultCode::Server) => Outcome::ServerFault,
+        Some(_) => Outcome::ClientFault,
+        None if status.is_success() => Outcome::Ok,
+        None if status.is_client_error() => Outcome::ClientFault,
+        None => Outcome::ServerFault,
+    }
 }
 
 async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Response {
@@ -207,10 +321,12 @@ async fn soap_post(
     request: Request,
     request_id: &str,
 ) -> Response {
+    label_call(|l| l.soap = true);
     let version = match content_type_version(request.headers()) {
         Ok(v) => v,
         Err(fault) => return fault_response(SoapVersion::V11, &fault),
     };
+    label_call(|l| l.version = version);
     let limit = state.body_limits.for_request(request.headers());
     // Before the body is polled, so hyper sends no `100 Continue` for it.
     if let Err(fault) = check_content_length(request.headers(), limit) {
@@ -227,6 +343,14 @@ async fn soap_post(
         RouterChoice::Shadow(sniffed) => (sniffed, true),
     };
     tracing::Span::current().record("op", sniffed.operation.as_str());
+    label_call(|l| {
+        l.operation = metrics::operation_index(&sniffed.operation);
+        l.route = if shadowed {
+            RouteLabel::Shadow
+        } else {
+            RouteLabel::Legacy
+        };
+    });
     if let Err(fault) = state.body_limits.admits(&sniffed.operation, body.len()) {
         return fault_response(version, &fault);
     }
@@ -244,7 +368,27 @@ async fn soap_post(
     };
     if shadowed {
         let on_rest = state.clone();
-        let rest = Box::pin(async move { rest_answer(&on_rest, endpoint, version, body).await });
+        // Its own scope: the shadow route runs the REST side on a task of
+        // its own, which must still send the call's traceparent.
+        // Its labels are its own (the answer's outcome is the primary's).
+        let trace = call_scope::trace();
+        let rest = Box::pin(async move {
+            let answer = rest_answer(&on_rest, endpoint, version, body);
+            match trace {
+                Some(trace) => {
+                    let labels = CallLabels {
+                        route: RouteLabel::Shadow,
+                        ..CallLabels::new()
+                    };
+                    let scope = CallScope {
+                        trace,
+                        labels: Cell::new(labels),
+                    };
+                    call_scope::CURRENT.scope(scope, answer).await
+                }
+                None => answer.await,
+            }
+        });
         state.router.shadow(call, rest).await
     } else {
         state.router.legacy(call).await
@@ -270,6 +414,12 @@ async fn rest_answer(
     };
     let body_len = body.len();
     drop(body);
+    label_call(|l| {
+        if l.route == RouteLabel::Rest {
+            l.operation = metrics::operation_index(&envelope.operation);
+            l.version = envelope.version;
+        }
+    });
     if let Err(fault) = state.body_limits.admits(&envelope.operation, body_len) {
         return fault_response(envelope.version, &fault);
     }
@@ -346,6 +496,12 @@ fn content_type_version(headers: &HeaderMap) -> Result<SoapVersion, Fault> {
 }
 
 fn fault_response(version: SoapVersion, fault: &Fault) -> Response {
+    // A shadowed call's REST side faulting is not the answer's outcome.
+    label_call(|l| {
+        if l.route == RouteLabel::Rest {
+            l.fault = Some(fault.code);
+        }
+    });
     let mut response = (
         fault.http_status,
         [(header::CONTENT_TYPE, version.content_type())],
@@ -383,6 +539,20 @@ fn request_id(headers: &HeaderMap) -> String {
 /// load, see bench/results/HISTORY.md). The id is for log correlation only, never a
 /// secret.
 fn new_request_id() -> String {
+    let z = next_random_u64();
+    // 16 lowercase hex digits, without going through `fmt`.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits: Vec<u8> = (0..16)
+        .rev()
+        .map(|i| HEX[((z >> (i * 4)) & 0xF) as usize])
+        .collect();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// 64 bits from the process's id generator (request ids, trace and span
+/// ids): a per-process random seed (one OS draw) plus a counter, mixed by
+/// splitmix64, so no value repeats within the process.
+fn next_random_u64() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
 
@@ -402,14 +572,7 @@ fn new_request_id() -> String {
     );
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    // 16 lowercase hex digits, without going through `fmt`.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digits: Vec<u8> = (0..16)
-        .rev()
-        .map(|i| HEX[((z >> (i * 4)) & 0xF) as usize])
-        .collect();
-    String::from_utf8(digits).unwrap_or_default()
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pub struct Gateway {
     /// The legacy emulator, with `--sandbox --legacy sandbox`.
     legacy_demo: Option<LegacyDemoHandle>,
     upstream: String,
+    /// Where sessions live, as the banner says it (password masked).
+    sessions: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -73,7 +75,11 @@ impl Gateway {
             (Some(url), None) => format!("; legacy: {url}; migration page /migration"),
             _ => String::new(),
         };
-        self.banner_without_legacy(endpoints) + &legacy
+        let sessions = match &self.sessions {
+            Some(shown) => format!("; sessions: shared in {shown}"),
+            None => String::new(),
+        };
+        self.banner_without_legacy(endpoints) + &legacy + &sessions
     }
 
     fn banner_without_legacy(&self, endpoints: &str) -> String {
@@ -146,13 +152,19 @@ pub async fn start_with_clock(
             (handle.base_url(), Some(handle))
         }
     };
+    crate::metrics::init(crate::ops::OPERATIONS.iter().map(|spec| spec.name));
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listen address: {e}"))?;
     // One handler per worker, each with its own upstream client (and so its
     // own connection pool, driven on that worker's thread); the session
     // store is shared.
-    let sessions = SessionStore::new(config.session_idle_timeout, config.session_capacity);
+    let sessions = SessionStore::open(
+        &config.sessions,
+        config.session_idle_timeout,
+        config.session_capacity,
+    )
+    .await?;
     let rest = RestClient::new(&upstream, config.upstream_timeout, &config.upstream_ca)?;
     let (legacy_url, legacy_demo) = match &config.routing.legacy {
         None => (None, None),
@@ -203,6 +215,7 @@ pub async fn start_with_clock(
                 stats.clone(),
                 sessions.clone(),
             ),
+            sandbox_metrics: sandbox.is_some(),
         }));
     }
     let settings = WorkerSettings {
@@ -220,6 +233,7 @@ pub async fn start_with_clock(
         legacy: legacy_url,
         legacy_demo,
         upstream,
+        sessions: sessions.redis().map(|r| r.shown().to_string()),
         stop: Some(stop),
         task,
     })

@@ -25,6 +25,29 @@ cargo clippy --all-targets -- -D warnings
 stage "Dockerfile build context (no Docker engine here: cargo check on exactly what the build stage copies)"
 bash tests/docker_context.sh
 
+stage "redis-server and nginx for the shared-session tests (they start their own)"
+# Debian's redis-server and nginx-light, installed when missing. The tests
+# start their own on free loopback ports and kill them
+# (tests/support/redis.rs, tests/deploy_nginx.rs); the packages' system
+# services are stopped and disabled so nothing is left running or enabled.
+# A test that cannot find redis-server or nginx fails.
+pkgs=()
+command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || pkgs+=(nginx-light)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
+    || { echo "error: could not install ${pkgs[*]} with apt-get; install them and run again" >&2; exit 1; }
+  for service in redis-server nginx; do
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+      $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$service" ] && command -v service >/dev/null 2>&1; then
+      $SUDO service "$service" stop >/dev/null 2>&1 || true
+    fi
+  done
+fi
+redis-server --version
+
 stage "Rust unit, integration and snapshot tests"
 cargo build --all-targets
 cargo test --all-targets

@@ -167,7 +167,17 @@ impl LegacyClient {
                 HeaderValue::from_static(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION"))),
             );
         }
-        match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(self.timeout, self.client.request(request)).await;
+        crate::metrics::record_upstream(
+            crate::metrics::Upstream::Legacy,
+            match &answer {
+                Ok(Ok(response)) => Some(response.status().as_u16()),
+                _ => None,
+            },
+            started,
+        );
+        match answer {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(e)) => Err(LegacyError::Unreachable(root_cause(&e))),
             Err(_) => Err(LegacyError::Timeout(self.timeout)),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::legacy::LegacyClient;
 use crate::rest::{Auth, RestClient, RestError};
-use crate::session::{redact_text, Session, SessionId, SessionStore};
+use crate::session::{redact_text, Session, SessionId, SessionStore, StoreError};
 use crate::soap::Fault;
 
 /// Where operations read the time from (fixed in snapshot tests).
@@ -81,10 +81,15 @@ impl Context {
         (self.clock)()
     }
 
-    /// The session behind a SessionID this gateway minted, if it is live.
-    async fn session(&self, session_id: &str) -> Option<(SessionId, Session)> {
-        let id = SessionId::parse(session_id)?;
-        self.sessions.get(id).await.map(|s| (id, s))
+    /// The session behind a SessionID this gateway minted, if it is live;
+    /// a `soap:Server` fault when the session store cannot say (Redis down
+    /// or slow).
+    async fn session(&self, session_id: &str) -> Result<Option<(SessionId, Session)>, Fault> {
+        let Some(id) = SessionId::parse(session_id) else {
+            return Ok(None);
+        };
+        let session = self.sessions.get(id).await.map_err(store_fault)?;
+        Ok(session.map(|s| (id, s)))
     }
 
     /// Who `session_id` stands for: a live gateway session, or else an API
@@ -97,7 +102,7 @@ impl Context {
                 "SessionID is required; call Login first (or pass your API key as the SessionID)",
             ));
         }
-        Ok(match self.session(session_id).await {
+        Ok(match self.session(session_id).await? {
             Some((id, session)) => Caller::Session(id, session),
             // Sent upstream as an X-API-Key header, which cannot carry
             // control or non-ASCII characters: the caller's mistake, so a
@@ -177,7 +182,11 @@ impl Context {
     fn end_on_unauthorized(&self, id: SessionId, err: RestError) -> Fault {
         if err.is_unauthorized() {
             let sessions = self.sessions.clone();
-            tokio::spawn(async move { sessions.remove(id).await });
+            tokio::spawn(async move {
+                if let Err(e) = sessions.remove(id).await {
+                    tracing::warn!(session = %id.redacted(), reason = %e, "could not end a session refused upstream");
+                }
+            });
             Fault::authentication("the session is no longer valid upstream; call Login again")
         } else {
             err.into_fault()
@@ -196,7 +205,10 @@ impl Context {
                     created: session.created,
                     legacy_session_id: session.legacy_session_id.clone(),
                 };
-                self.sessions.insert(id, renewed.clone()).await;
+                self.sessions
+                    .insert(id, renewed.clone())
+                    .await
+                    .map_err(store_fault)?;
                 Ok(renewed)
             }
             Err(
@@ -205,7 +217,7 @@ impl Context {
                 },
             ) => {
                 tracing::info!(session = %id.redacted(), status = err.status(), "token refresh refused; session ended");
-                self.sessions.remove(id).await;
+                self.sessions.remove(id).await.map_err(store_fault)?;
                 Err(Fault::authentication(
                     "the session has expired and could not be renewed; call Login again",
                 ))
@@ -213,6 +225,11 @@ impl Context {
             Err(err) => Err(err.into_fault()),
         }
     }
+}
+
+/// The `soap:Server` fault of a session store that could not answer.
+pub fn store_fault(error: StoreError) -> Fault {
+    Fault::server(error.0)
 }
 
 /// True when `text` is visible ASCII, spaces and tabs: what an HTTP header

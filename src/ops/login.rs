@@ -135,7 +135,8 @@ impl Operation for Login {
                     legacy_session_id: legacy_session_id.map(Into::into),
                 },
             )
-            .await;
+            .await
+            .map_err(super::context::store_fault)?;
         tracing::info!(session = %session_id.redacted(), "session created");
         Ok(LoginResponse { session_id })
     }

@@ -80,7 +80,12 @@ impl Operation for Logout {
         let (result, ()) = tokio::join!(rest_logout, legacy_logout);
         let gateway_session = gateway_session.map(|(id, _, _)| id);
         if let Some(id) = gateway_session {
-            ctx.sessions.remove(id).await;
+            // The session must end everywhere: a store that cannot delete
+            // it is the client's fault to hear about.
+            ctx.sessions
+                .remove(id)
+                .await
+                .map_err(super::context::store_fault)?;
             tracing::info!(session = %id.redacted(), "session ended");
         }
         match result {

@@ -571,6 +571,10 @@ impl RestClient {
         out.extend_from_slice(b" HTTP/1.1\r\n");
         put_header(out, "host", &[self.authority().as_bytes()]);
         put_header(out, "user-agent", &[USER_AGENT_VALUE.as_bytes()]);
+        // W3C trace context of the SOAP call this request is part of.
+        if let Some(traceparent) = crate::call_scope::traceparent() {
+            put_header(out, "traceparent", &[&traceparent]);
+        }
         if let Some(proxy_auth) = self.route.request_auth() {
             put_header(out, "proxy-authorization", &[proxy_auth.as_bytes()]);
         }
@@ -598,6 +602,24 @@ impl RestClient {
         Ok(())
     }
 
+    /// `GET` of the base path without a credential: whether the upstream
+    /// answers HTTP at all (any status), within `within` (`/readyz`).
+    pub async fn probe(&self, within: Duration) -> Result<u16, RestError> {
+        let request = self
+            .request::<()>(&Method::GET, "/", &Auth::None, None, &[], 0)
+            .map_err(|reason| RestError::Unreachable {
+                upstream: self.base.to_string(),
+                reason,
+            })?;
+        match tokio::time::timeout(within, self.exchange(&Method::GET, &request, 64 * 1024)).await {
+            Ok(answer) => answer.map(|(status, _)| status),
+            Err(_) => Err(RestError::Timeout {
+                upstream: self.base.to_string(),
+                after: within,
+            }),
+        }
+    }
+
     /// Sends the request and reads at most `max_answer` bytes of body
     /// (usually [`MAX_RESPONSE_BYTES`]), all within the upstream timeout.
     async fn exchange(
@@ -619,7 +641,17 @@ impl RestClient {
         let call = self
             .pool
             .exchange(&self.origin, parts, repeatable, max_answer);
-        match tokio::time::timeout(self.timeout, call).await {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(self.timeout, call).await;
+        crate::metrics::record_upstream(
+            crate::metrics::Upstream::Rest,
+            match &answer {
+                Ok(Ok(answer)) => Some(answer.status),
+                _ => None,
+            },
+            started,
+        );
+        match answer {
             Ok(Ok(answer)) => Ok((answer.status, answer.body)),
             Ok(Err(H1Error::TooLarge(limit))) => Err(RestError::BadResponse {
                 upstream: self.base.to_string(),

@@ -205,7 +205,12 @@ impl Router {
         let Some(id) = SessionId::parse(text) else {
             return unchanged;
         };
-        let Some(session) = self.sessions.get(id).await else {
+        let found = self
+            .sessions
+            .get(id)
+            .await
+            .map_err(|e| Fault::server(e.0))?;
+        let Some(session) = found else {
             return unchanged;
         };
         let Some(legacy_id) = session.legacy_session_id else {

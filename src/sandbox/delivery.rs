@@ -292,8 +292,39 @@ fn record_attempt(e: &mut super::store::Event, o: &Outcome) {
     });
 }
 
+/// Delivery attempts by the state they left their event in, one counter
+/// per [`DeliveryStatus`] (in `ALL`'s order), for the gateway's
+/// `/metrics` with `--sandbox`.
+static ATTEMPTS_BY_STATUS: [std::sync::atomic::AtomicU64; 5] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 5];
+
+fn count_attempt(status: DeliveryStatus) {
+    if let Some(i) = DeliveryStatus::ALL.iter().position(|s| *s == status) {
+        if let Some(counter) = ATTEMPTS_BY_STATUS.get(i) {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// Webhook delivery attempts so far in this process, by the status each
+/// left its event in (`delivered`, `failed`, `rate_limited`,
+/// `dead_letter`, `pending`).
+pub fn delivery_counts() -> Vec<(&'static str, u64)> {
+    DeliveryStatus::ALL
+        .iter()
+        .zip(&ATTEMPTS_BY_STATUS)
+        .map(|(s, n)| (s.as_str(), n.load(std::sync::atomic::Ordering::Relaxed)))
+        .collect()
+}
+
 /// Records a test attempt: single attempt, never retried.
 pub(crate) fn apply_test_outcome(store: &mut Store, event_id: i64, o: &Outcome) -> DeliveryStatus {
+    let status = apply_test_outcome_to(store, event_id, o);
+    count_attempt(status);
+    status
+}
+
+fn apply_test_outcome_to(store: &mut Store, event_id: i64, o: &Outcome) -> DeliveryStatus {
     let Some(e) = store.events.get_mut(&event_id) else {
         return DeliveryStatus::Failed;
     };
@@ -458,6 +489,7 @@ async fn run_job(shared: Arc<Shared>, job: AttemptJob) -> i64 {
     let (status, attempts) = {
         let mut store = shared.store();
         let status = apply_outcome(&mut store, job.event_id, &o, policy, unit);
+        count_attempt(status);
         let attempts = store
             .events
             .get(&job.event_id)

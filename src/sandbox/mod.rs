@@ -62,7 +62,7 @@ pub use accounts::{
 };
 pub use accounts_file::{load_accounts, validate_accounts};
 pub use cli::SandboxCommand;
-pub use delivery::backoff_delay;
+pub use delivery::{backoff_delay, delivery_counts};
 
 use crate::domain::DeliveryStatus;
 

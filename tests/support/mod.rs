@@ -8,5 +8,6 @@ pub mod gateway;
 pub mod guide;
 pub mod logs;
 pub mod receiver;
+pub mod redis;
 
 pub use gateway::*;

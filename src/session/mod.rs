@@ -1,11 +1,18 @@
 //! SessionIDs and the store that maps them to REST credentials.
 //!
 //! `Login` mints a [`SessionId`]: 128 bits from the OS CSPRNG, written as an
-//! uppercase GUID like ECGridOS's. The [`SessionStore`] (moka) keeps
-//! SessionID → [`Session`] (the REST bearer token and its expiry, plus who
-//! logged in) with an idle timeout, as ECGridOS sessions expire when idle,
-//! and a capacity bound. Keys are stored as `u128`, not text, to keep a
-//! million sessions small.
+//! uppercase GUID like ECGridOS's. The [`SessionStore`] keeps SessionID →
+//! [`Session`] (the REST bearer token and its expiry, plus who logged in)
+//! with an idle timeout, as ECGridOS sessions expire when idle, and a
+//! capacity bound:
+//!
+//! - `memory.rs`: `--sessions memory` (the default), one moka cache in
+//!   this process. Keys are stored as `u128`, not text, to keep a million
+//!   sessions small.
+//! - `redis.rs`: `--sessions redis://…`, shared by every instance, with a
+//!   moka near-cache per instance and the Logout bound it documents;
+//!   `crypto.rs` seals the values with `--session-key` and hashes the keys;
+//!   `record.rs` is a session as plain bytes.
 //!
 //! A SessionID is a secret: its `Debug` and [`SessionId::redacted`] forms
 //! show only the first four hex digits, and nothing here logs a token.
@@ -14,8 +21,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::future::Cache;
 use time::OffsetDateTime;
+
+pub mod crypto;
+mod memory;
+mod record;
+pub mod redis;
+
+pub use crypto::SessionKey;
+pub use memory::MemoryStore;
+pub use redis::{RedisStore, RedisTarget};
 
 /// A gateway SessionID: 128 random bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +69,11 @@ impl SessionId {
             value = (value << 4) | u128::from(digit);
         }
         Some(SessionId(value))
+    }
+
+    /// The 16 bytes of the SessionID (what the Redis key hashes).
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
     }
 
     /// The first four hex digits and an ellipsis: safe for logs.
@@ -128,35 +148,76 @@ impl fmt::Debug for Session {
     }
 }
 
-/// SessionID → [`Session`], with idle expiry and a capacity bound.
-///
-/// The `Session` is held by value inside moka's entry, not behind an `Arc`
-/// of its own (one allocation less per session; a lookup's clone is the
-/// token's reference-count bump plus a few words).
+/// Why the session store could not answer (Redis down or slow): the
+/// operation answers a `soap:Server` fault with this message, which names
+/// the store (password masked) and never a SessionID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// Where sessions live (`--sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SessionBackend {
+    /// In this process only (the default).
+    #[default]
+    Memory,
+    /// In Redis, shared by every instance, sealed with the keys.
+    Redis {
+        /// The Redis URL.
+        target: RedisTarget,
+        /// `--session-key`.
+        key: SessionKey,
+        /// `--session-key-previous`, during a rotation.
+        previous_key: Option<SessionKey>,
+    },
+}
+
+/// SessionID → [`Session`]: the memory store, or Redis with a near-cache.
+/// Cheap to clone (every worker holds one; the stores are shared).
 #[derive(Clone)]
 pub struct SessionStore {
-    cache: Cache<u128, Session>,
+    backend: Backend,
     idle_timeout: Duration,
 }
 
+#[derive(Clone)]
+enum Backend {
+    Memory(MemoryStore),
+    Redis(RedisStore),
+}
+
 impl SessionStore {
-    /// A store whose sessions expire after `idle_timeout` without use and
-    /// that holds at most `capacity` sessions (least recently used go first).
-    ///
-    /// Eviction is moka's LRU policy, not its default TinyLFU: TinyLFU
-    /// admits a new entry only when it is estimated to be read more often
-    /// than the one it would evict, so with a full store a fresh Login's
-    /// session was dropped at once (its SessionID then failed) while an
-    /// attacker's old, often-read sessions stayed (issue 16, finding 5).
+    /// An in-memory store whose sessions expire after `idle_timeout`
+    /// without use and that holds at most `capacity` (least recently used
+    /// go first).
     pub fn new(idle_timeout: Duration, capacity: u64) -> Self {
         SessionStore {
-            cache: Cache::builder()
-                .max_capacity(capacity)
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .time_to_idle(idle_timeout)
-                .build(),
+            backend: Backend::Memory(MemoryStore::new(idle_timeout, capacity)),
             idle_timeout,
         }
+    }
+
+    /// The store `backend` names; with Redis, `capacity` bounds the
+    /// near-cache only.
+    pub async fn open(
+        backend: &SessionBackend,
+        idle_timeout: Duration,
+        capacity: u64,
+    ) -> Result<Self, String> {
+        Ok(match backend {
+            SessionBackend::Memory => Self::new(idle_timeout, capacity),
+            SessionBackend::Redis {
+                target,
+                key,
+                previous_key,
+            } => SessionStore {
+                backend: Backend::Redis(
+                    RedisStore::connect(target, key, previous_key.as_ref(), idle_timeout, capacity)
+                        .await?,
+                ),
+                idle_timeout,
+            },
+        })
     }
 
     /// The idle timeout sessions were configured with.
@@ -164,24 +225,51 @@ impl SessionStore {
         self.idle_timeout
     }
 
+    /// The Redis store, when sessions live there.
+    pub fn redis(&self) -> Option<&RedisStore> {
+        match &self.backend {
+            Backend::Redis(store) => Some(store),
+            Backend::Memory(_) => None,
+        }
+    }
+
     /// Remembers a session under `id` (replacing any previous one).
-    pub async fn insert(&self, id: SessionId, session: Session) {
-        self.cache.insert(id.0, session).await;
+    pub async fn insert(&self, id: SessionId, session: Session) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(store) => {
+                store.insert(id, session).await;
+                Ok(())
+            }
+            Backend::Redis(store) => store.insert(id, session).await,
+        }
     }
 
     /// The session for `id`, refreshing its idle timer.
-    pub async fn get(&self, id: SessionId) -> Option<Session> {
-        self.cache.get(&id.0).await
+    pub async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        match &self.backend {
+            Backend::Memory(store) => Ok(store.get(id).await),
+            Backend::Redis(store) => store.get(id).await,
+        }
     }
 
-    /// Forgets `id`; returns the session it held.
-    pub async fn remove(&self, id: SessionId) -> Option<Session> {
-        self.cache.remove(&id.0).await
+    /// Forgets `id` (with Redis, on every instance).
+    pub async fn remove(&self, id: SessionId) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Memory(store) => {
+                store.remove(id).await;
+                Ok(())
+            }
+            Backend::Redis(store) => store.remove(id).await,
+        }
     }
 
-    /// Approximate number of live sessions.
+    /// Approximate number of live sessions in this instance (with Redis,
+    /// in its near-cache).
     pub fn len(&self) -> u64 {
-        self.cache.entry_count()
+        match &self.backend {
+            Backend::Memory(store) => store.len(),
+            Backend::Redis(store) => store.len(),
+        }
     }
 
     /// True when no session is live (approximate, like [`Self::len`]).
@@ -192,7 +280,10 @@ impl SessionStore {
     /// Runs moka's pending maintenance (expiry, eviction) now; tests and
     /// benchmarks use it to get exact counts.
     pub async fn run_pending_tasks(&self) {
-        self.cache.run_pending_tasks().await;
+        match &self.backend {
+            Backend::Memory(store) => store.run_pending_tasks().await,
+            Backend::Redis(store) => store.run_pending_tasks().await,
+        }
     }
 }
 
@@ -243,15 +334,15 @@ mod tests {
         assert!(!format!("{session:?}").contains("LEGACY-SESSION"));
         let ids: Vec<_> = (0..3).map(|_| SessionId::generate().unwrap()).collect();
         for id in &ids {
-            store.insert(*id, session.clone()).await;
+            store.insert(*id, session.clone()).await.unwrap();
         }
         store.run_pending_tasks().await;
         assert!(store.len() <= 2, "capacity bound holds: {}", store.len());
         let id = SessionId::generate().unwrap();
-        store.insert(id, session.clone()).await;
-        assert_eq!(store.get(id).await.unwrap().user_id, 1);
-        assert!(store.remove(id).await.is_some());
-        assert!(store.get(id).await.is_none());
+        store.insert(id, session.clone()).await.unwrap();
+        assert_eq!(store.get(id).await.unwrap().unwrap().user_id, 1);
+        store.remove(id).await.unwrap();
+        assert!(store.get(id).await.unwrap().is_none());
     }
 
     /// Finding 5 of issue 16: 1,000 sessions read often (an attacker's)
@@ -269,21 +360,21 @@ mod tests {
         };
         let first: Vec<_> = (0..1000).map(|_| SessionId::generate().unwrap()).collect();
         for id in &first {
-            store.insert(*id, session.clone()).await;
+            store.insert(*id, session.clone()).await.unwrap();
         }
         // The attacker reads its sessions a few times each.
         for _ in 0..3 {
             for id in &first {
-                assert!(store.get(*id).await.is_some());
+                assert!(store.get(*id).await.unwrap().is_some());
             }
         }
         let mut newest = Vec::new();
         let mut lost = 0;
         for _ in 0..4000 {
             let id = SessionId::generate().unwrap();
-            store.insert(id, session.clone()).await;
+            store.insert(id, session.clone()).await.unwrap();
             // The Login's SessionID is used straight away, as a client does.
-            if store.get(id).await.is_none() {
+            if store.get(id).await.unwrap().is_none() {
                 lost += 1;
             }
             newest.push(id);
@@ -293,14 +384,14 @@ mod tests {
         let live_newest = {
             let mut n = 0;
             for id in &newest[newest.len() - 1000..] {
-                n += usize::from(store.get(*id).await.is_some());
+                n += usize::from(store.get(*id).await.unwrap().is_some());
             }
             n
         };
         assert_eq!(live_newest, 1000, "the 1,000 newest sessions all work");
         let mut live_first = 0;
         for id in &first {
-            live_first += usize::from(store.get(*id).await.is_some());
+            live_first += usize::from(store.get(*id).await.unwrap().is_some());
         }
         assert_eq!(live_first, 0, "the least recently used went first");
         assert!(store.len() <= 1000, "capacity bound holds: {}", store.len());

@@ -1,0 +1,247 @@
+//! `GET /metrics`: the tables of `metrics/mod.rs` written as OpenMetrics
+//! text (which Prometheus scrapes natively) by prometheus-client's encoder,
+//! each table an `EncodeMetric` of its own. Series never recorded are
+//! left out (the request table has a slot for every operation, version,
+//! outcome and route).
+
+use std::sync::atomic::Ordering;
+
+use prometheus_client::encoding::{text, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
+
+use super::{request_slot, tables, Outcome, RouteLabel, Upstream, STATUS_SLOTS, VERSIONS};
+
+/// The content type of the exposition.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// What a scrape reads besides the tables.
+#[derive(Debug, Clone, Default)]
+pub struct Scrape {
+    /// Live sessions in this instance (with Redis: its near-cache).
+    pub sessions: u64,
+    /// With `--sandbox`: its webhook delivery attempts by status.
+    pub sandbox_deliveries: Option<Vec<(&'static str, u64)>>,
+}
+
+#[derive(Debug)]
+struct Requests;
+
+impl EncodeMetric for Requests {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let t = tables();
+        for (op, name) in t.names.iter().enumerate() {
+            for (v, version) in VERSIONS.iter().enumerate() {
+                for (o, outcome) in Outcome::ALL.iter().enumerate() {
+                    for (r, route) in RouteLabel::ALL.iter().enumerate() {
+                        let n =
+                            t.requests[request_slot(op as u16, v, o, r)].load(Ordering::Relaxed);
+                        if n == 0 {
+                            continue;
+                        }
+                        let labels = [
+                            ("operation", *name),
+                            ("soap_version", version.label()),
+                            ("outcome", outcome.label()),
+                            ("route", route.label()),
+                        ];
+                        encoder
+                            .encode_family(&labels)?
+                            .encode_counter::<NoLabelSet, _, u64>(&n, None)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+}
+
+#[derive(Debug)]
+struct RequestSeconds;
+
+impl EncodeMetric for RequestSeconds {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let t = tables();
+        for (name, histogram) in t.names.iter().zip(t.request_seconds.iter()) {
+            let (sum, count, buckets) = histogram.snapshot();
+            if count == 0 {
+                continue;
+            }
+            encoder
+                .encode_family(&[("operation", *name)])?
+                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+#[derive(Debug)]
+struct UpstreamRequests;
+
+impl EncodeMetric for UpstreamRequests {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let t = tables();
+        for (u, upstream) in Upstream::ALL.iter().enumerate() {
+            for slot in 0..STATUS_SLOTS {
+                let n = t.upstream_requests[u * STATUS_SLOTS + slot].load(Ordering::Relaxed);
+                if n == 0 {
+                    continue;
+                }
+                let status = if slot == STATUS_SLOTS - 1 {
+                    "error".to_string()
+                } else {
+                    (slot + 100).to_string()
+                };
+                let labels = [("upstream", upstream.label()), ("status", status.as_str())];
+                encoder
+                    .encode_family(&labels)?
+                    .encode_counter::<NoLabelSet, _, u64>(&n, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+}
+
+#[derive(Debug)]
+struct UpstreamSeconds;
+
+impl EncodeMetric for UpstreamSeconds {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let t = tables();
+        for (upstream, histogram) in Upstream::ALL.iter().zip(t.upstream_seconds.iter()) {
+            let (sum, count, buckets) = histogram.snapshot();
+            if count == 0 {
+                continue;
+            }
+            encoder
+                .encode_family(&[("upstream", upstream.label())])?
+                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+#[derive(Debug)]
+struct Gauge(u64);
+
+impl EncodeMetric for Gauge {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        encoder.encode_gauge(&self.0)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+}
+
+#[derive(Debug)]
+struct Deliveries(Vec<(&'static str, u64)>);
+
+impl EncodeMetric for Deliveries {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        for (status, n) in &self.0 {
+            encoder
+                .encode_family(&[("status", *status)])?
+                .encode_counter::<NoLabelSet, _, u64>(n, None)?;
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+}
+
+/// The whole exposition (ending `# EOF`).
+pub fn render(scrape: &Scrape) -> String {
+    let mut registry = Registry::default();
+    registry.register(
+        "ecgrid_gateway_requests",
+        "SOAP calls by operation, SOAP version, outcome and route",
+        Requests,
+    );
+    registry.register(
+        "ecgrid_gateway_request_duration_seconds",
+        "Time from request head to answer of a SOAP call, by operation",
+        RequestSeconds,
+    );
+    registry.register(
+        "ecgrid_gateway_upstream_requests",
+        "Upstream exchanges by upstream and HTTP status (error: no answer)",
+        UpstreamRequests,
+    );
+    registry.register(
+        "ecgrid_gateway_upstream_request_duration_seconds",
+        "Time of one upstream exchange, by upstream",
+        UpstreamSeconds,
+    );
+    registry.register(
+        "ecgrid_gateway_sessions",
+        "Live sessions in this instance (with --sessions redis: its near-cache)",
+        Gauge(scrape.sessions),
+    );
+    if let Some(deliveries) = &scrape.sandbox_deliveries {
+        registry.register(
+            "ecgrid_gateway_sandbox_webhook_deliveries",
+            "Webhook delivery attempts of the embedded sandbox, by the status they left",
+            Deliveries(deliveries.clone()),
+        );
+    }
+    let mut out = String::with_capacity(4096);
+    // Writing to a String cannot fail.
+    let _ = text::encode(&mut out, &registry);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{operation_index, record_request, record_upstream};
+    use crate::soap::SoapVersion;
+    use std::time::Duration;
+
+    #[test]
+    fn the_exposition_names_every_family_and_its_recorded_series() {
+        crate::metrics::init(crate::ops::OPERATIONS.iter().map(|spec| spec.name));
+        record_request(
+            operation_index("WhoAmI"),
+            SoapVersion::V11,
+            Outcome::Ok,
+            RouteLabel::Rest,
+            Duration::from_millis(3),
+        );
+        record_upstream(Upstream::Rest, Some(200), std::time::Instant::now());
+        let text = render(&Scrape {
+            sessions: 7,
+            sandbox_deliveries: Some(vec![("delivered", 2)]),
+        });
+        for needle in [
+            "# TYPE ecgrid_gateway_requests counter",
+            "ecgrid_gateway_requests_total{operation=\"WhoAmI\",soap_version=\"1.1\",outcome=\"ok\",route=\"rest\"}",
+            "ecgrid_gateway_request_duration_seconds_bucket{le=\"0.005\",operation=\"WhoAmI\"}",
+            "ecgrid_gateway_upstream_requests_total{upstream=\"rest\",status=\"200\"}",
+            "ecgrid_gateway_upstream_request_duration_seconds_count{upstream=\"rest\"}",
+            "ecgrid_gateway_sessions 7",
+            "ecgrid_gateway_sandbox_webhook_deliveries_total{status=\"delivered\"} 2",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
