@@ -23,27 +23,28 @@ install_bench_tools() {
     exit 1
   fi
   case " ${pkgs[*]} " in
-    *" nginx-light "*) stop_nginx_service "$who" "$sudo" ;;
+    *" nginx-light "*) stop_service "$who" "$sudo" nginx /run/nginx.pid ;;
   esac
 }
 
-# stop_nginx_service WHO SUDO: stops and disables the nginx service the
-# package just started; exits when it is still running afterwards.
-stop_nginx_service() {
-  local who=$1 sudo=$2
+# stop_service WHO SUDO NAME PIDFILE: stops and disables the system service
+# NAME a package just started (nginx, redis-server); exits when it is still
+# running afterwards (PIDFILE names a live process).
+stop_service() {
+  local who=$1 sudo=$2 name=$3 pidfile=$4
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    $sudo systemctl disable --now nginx.service >/dev/null 2>&1 || true
-    if systemctl is-active --quiet nginx.service; then
-      echo "$who: error: the nginx service is still running after systemctl disable --now" >&2
+    $sudo systemctl disable --now "$name.service" >/dev/null 2>&1 || true
+    if systemctl is-active --quiet "$name.service"; then
+      echo "$who: error: the $name service is still running after systemctl disable --now" >&2
       exit 1
     fi
-  elif [ -x /etc/init.d/nginx ]; then
-    $sudo /etc/init.d/nginx stop >/dev/null 2>&1 || true
-    $sudo update-rc.d nginx disable >/dev/null 2>&1 || true
-    if [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
-      echo "$who: error: the nginx service (pid $(cat /run/nginx.pid)) is still running after its init script's stop" >&2
+  elif [ -x "/etc/init.d/$name" ]; then
+    $sudo "/etc/init.d/$name" stop >/dev/null 2>&1 || true
+    $sudo update-rc.d "$name" disable >/dev/null 2>&1 || true
+    if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "$who: error: the $name service (pid $(cat "$pidfile")) is still running after its init script's stop" >&2
       exit 1
     fi
   fi
-  echo "$who: the nginx service the package started is stopped and disabled (the benchmark runs its own nginx)"
+  echo "$who: the $name service the package started is stopped and disabled (the tests and benchmarks run their own)"
 }

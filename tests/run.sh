@@ -31,6 +31,7 @@ stage "redis-server and nginx for the shared-session tests (they start their own
 # (tests/support/redis.rs, tests/deploy_nginx.rs); the packages' system
 # services are stopped and disabled so nothing is left running or enabled.
 # A test that cannot find redis-server or nginx fails.
+source bench/tools.sh
 pkgs=()
 command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || pkgs+=(nginx-light)
@@ -38,13 +39,10 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
   { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
     || { echo "error: could not install ${pkgs[*]} with apt-get; install them and run again" >&2; exit 1; }
-  for service in redis-server nginx; do
-    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-      $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
-    elif [ -x "/etc/init.d/$service" ] && command -v service >/dev/null 2>&1; then
-      $SUDO service "$service" stop >/dev/null 2>&1 || true
-    fi
-  done
+  # Only the services of what was installed here: a redis or nginx the
+  # machine already ran is left as it was.
+  case " ${pkgs[*]} " in *" redis-server "*) stop_service tests/run.sh "$SUDO" redis-server /run/redis/redis-server.pid ;; esac
+  case " ${pkgs[*]} " in *" nginx-light "*) stop_service tests/run.sh "$SUDO" nginx /run/nginx.pid ;; esac
 fi
 redis-server --version
 
