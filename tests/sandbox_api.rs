@@ -723,3 +723,44 @@ async fn fired_events_match_callback_scope() {
     let _ = ids;
     api.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_callback_url_whose_name_resolves_internally_is_refused_at_registration() {
+    // Without --allow-http-callbacks: loopback is internal too.
+    let api = Api::start(SandboxConfig {
+        allow_http_callbacks: false,
+        ..test_config()
+    })
+    .await;
+    // This machine's name resolves from /etc/hosts to one of its own
+    // (non-public) addresses (url_rule's unit test checks that it does).
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let url = format!("https://{}/hook", host.trim());
+    let refused = api
+        .post(
+            "/v2/callbacks/create",
+            json!({"url": url, "event": "Parcel"}),
+        )
+        .await;
+    assert_error(&refused, 400, "InvalidParameter");
+    let m = refused.1["message"].as_str().unwrap();
+    assert!(
+        m.contains(&format!("host '{}' resolves to", host.trim())),
+        "{m}"
+    );
+    let created = api
+        .ok(
+            "/v2/callbacks/create",
+            json!({"url": "https://app.example.com/hook", "event": "Parcel"}),
+        )
+        .await;
+    let id = created["callbackId"].clone();
+    let refused = api
+        .post(
+            "/v2/callbacks/update",
+            json!({"callbackId": id, "url": url}),
+        )
+        .await;
+    assert_error(&refused, 400, "InvalidParameter");
+    api.shutdown().await;
+}

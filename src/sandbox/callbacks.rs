@@ -13,7 +13,7 @@ use super::delivery::{apply_test_outcome, attempt, AttemptJob};
 use super::envelope::{fmt_time, ok, ApiError, Fields, JsonFields, Page};
 use super::state::Shared;
 use super::store::{Callback, NewEvent};
-use super::url_rule::check_callback_url;
+use super::url_rule::{check_callback_url, check_resolved_at_registration};
 use crate::domain::{CallBackEventType, Direction, HttpAuthType, Objects, Status, UnknownVariant};
 
 /// Most callbacks per account.
@@ -73,6 +73,19 @@ fn unsupported_auth(t: HttpAuthType) -> Result<(), ApiError> {
         )),
         _ => Ok(()),
     }
+}
+
+/// The registration-time lookup of a new callback URL's host name (before
+/// the store is locked: it may wait up to `url_rule::REGISTRATION_LOOKUP`).
+async fn check_url_resolves(s: &Shared, f: &Fields) -> Result<(), ApiError> {
+    if let Some((name, url)) = str_of(f, &["url", "callBackUrl"])? {
+        let url = check_callback_url(&url, s.config.allow_http_callbacks)
+            .map_err(|e| ApiError::invalid_parameter(format!("field `{name}`: {e}")))?;
+        check_resolved_at_registration(&url, s.config.allow_http_callbacks)
+            .await
+            .map_err(|e| ApiError::invalid_parameter(format!("field `{name}`: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Applies the fields shared by create and update onto `cb`.
@@ -187,6 +200,7 @@ pub(crate) async fn create(
             CallBackEventType::NAMES.join(", ")
         )));
     }
+    check_url_resolves(&s, &f).await?;
     let now = OffsetDateTime::now_utc();
     let mut cb = Callback {
         id: 0,
@@ -244,6 +258,7 @@ pub(crate) async fn update(
 ) -> Result<Response, ApiError> {
     let c = caller(&s, &headers)?;
     let id = callback_id(&f)?;
+    check_url_resolves(&s, &f).await?;
     let record = {
         let mut store = s.store();
         let current = store.owned(id, c.idx).ok_or_else(|| not_found(id))?.clone();

@@ -11,7 +11,9 @@
 //!   `--allow-http-callbacks` (the local testing the flag is for); and
 //!   never to the metadata host names.
 //! - Checked twice: [`check_callback_url`] when a callback is registered or
-//!   updated (the URL, an IP literal's address, the host name), and
+//!   updated (the URL, an IP literal's address, the host name), with
+//!   [`check_resolved_at_registration`] refusing a name that resolves to a
+//!   refused address then, and
 //!   [`resolve_for_delivery`] at every delivery, which resolves the name
 //!   once, checks every address it got, and hands back the addresses the
 //!   delivery must connect to, so DNS cannot answer differently between
@@ -220,9 +222,109 @@ pub async fn resolve_for_delivery(
     Ok(addresses)
 }
 
+/// How long a registration waits for its host name to resolve.
+pub const REGISTRATION_LOOKUP: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The check at registration beyond [`check_callback_url`]: a host name is
+/// resolved (within [`REGISTRATION_LOOKUP`]) and refused when any address
+/// it resolves to is one a delivery may not reach, so `https://intranet/`
+/// is refused when it is registered, not only when it is delivered to. A
+/// name that does not resolve now (no DNS, a name not yet published) is
+/// accepted: every delivery resolves it again and is refused then.
+pub async fn check_resolved_at_registration(url: &Url, allow_loopback: bool) -> Result<(), String> {
+    let Some(Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    let lookup = tokio::net::lookup_host((name, port));
+    match tokio::time::timeout(REGISTRATION_LOOKUP, lookup).await {
+        Ok(Ok(found)) => {
+            let found: Vec<IpAddr> = found.map(|a| a.ip()).collect();
+            judge_resolved(name, &found, allow_loopback)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses `name` when one of the addresses it resolved to is not one a
+/// delivery may reach.
+fn judge_resolved(name: &str, found: &[IpAddr], allow_loopback: bool) -> Result<(), String> {
+    for ip in found {
+        let refused = match classify(*ip) {
+            Reach::Public => None,
+            Reach::Loopback if allow_loopback => None,
+            Reach::Loopback => {
+                Some("loopback, and this sandbox runs without --allow-http-callbacks")
+            }
+            Reach::Internal(what) => Some(what),
+        };
+        if let Some(why) = refused {
+            return Err(format!(
+                "{URL_RULE} (host '{name}' resolves to {ip}, which is {why})"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_resolving_to_any_internal_address_is_refused() {
+        let public: IpAddr = "93.184.216.34".parse().unwrap();
+        let private: IpAddr = "10.0.0.7".parse().unwrap();
+        let loopback: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(judge_resolved("app.example.com", &[public], false).is_ok());
+        let err = judge_resolved("intranet", &[public, private], false).unwrap_err();
+        assert!(err.starts_with(URL_RULE), "{err}");
+        assert!(
+            err.contains("host 'intranet' resolves to 10.0.0.7"),
+            "{err}"
+        );
+        assert!(judge_resolved("box", &[loopback], false).is_err());
+        assert!(judge_resolved("box", &[loopback], true).is_ok());
+        let metadata: IpAddr = "169.254.169.254".parse().unwrap();
+        assert!(
+            judge_resolved("box", &[metadata], true).is_err(),
+            "the flag allows loopback only"
+        );
+    }
+
+    #[tokio::test]
+    async fn registration_resolves_the_host_name() {
+        // This machine's own name resolves (from /etc/hosts) to one of its
+        // addresses, which are never public here; the test cannot run
+        // where it does not.
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        let name = name.trim();
+        let found: Vec<IpAddr> = tokio::net::lookup_host((name, 443))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("this machine's name {name} must resolve for this test: {e}")
+            })
+            .map(|a| a.ip())
+            .collect();
+        assert!(
+            found.iter().all(|ip| classify(*ip) != Reach::Public),
+            "{name} resolves to a public address here ({found:?}); the test needs an internal one"
+        );
+        let url = Url::parse(&format!("https://{name}/hook")).unwrap();
+        let err = check_resolved_at_registration(&url, false)
+            .await
+            .unwrap_err();
+        assert!(err.contains(&format!("host '{name}' resolves to")), "{err}");
+        // Literals and names that do not resolve are left to the other checks.
+        let literal = Url::parse("https://93.184.216.34/hook").unwrap();
+        assert!(check_resolved_at_registration(&literal, false)
+            .await
+            .is_ok());
+        let unknown = Url::parse("https://no-such-name.invalid/hook").unwrap();
+        assert!(check_resolved_at_registration(&unknown, false)
+            .await
+            .is_ok());
+    }
 
     #[test]
     fn https_to_public_hosts_is_allowed() {
