@@ -54,6 +54,10 @@ impl Caller {
     }
 }
 
+/// How far past `call_deadline` a SOAP call's own deadline fires (see
+/// [`Context::within_deadline`]).
+const DEADLINE_SLACK: std::time::Duration = std::time::Duration::from_millis(20);
+
 impl Context {
     /// Runs one SOAP call's work (`call`) within [`Context::call_deadline`].
     ///
@@ -67,7 +71,11 @@ impl Context {
         &self,
         call: impl Future<Output = Result<T, Fault>>,
     ) -> Result<T, Fault> {
-        match tokio::time::timeout(self.call_deadline, call).await {
+        // A call of one upstream exchange reaches that exchange's own
+        // timeout (the same --upstream-timeout, started a moment later) at
+        // about the same instant; the slack lets it answer first, naming the
+        // upstream, instead of one or the other by which timer tick fires.
+        match tokio::time::timeout(self.call_deadline + DEADLINE_SLACK, call).await {
             Ok(result) => result,
             Err(_) => Err(Fault::server(format!(
                 "the upstream did not complete this call within {} (--upstream-timeout)",
