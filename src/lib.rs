@@ -33,6 +33,7 @@ pub mod call_scope;
 pub mod config;
 pub mod coverage;
 pub mod domain;
+pub mod head_refusal;
 pub mod healthcheck;
 pub mod legacy;
 pub mod legacy_demo;

@@ -23,7 +23,8 @@
 //! Hostile clients (issue 16, findings 3 and 4): a connection's read
 //! buffer is at most [`WorkerSettings::max_head_bytes`] (a request head
 //! longer than that is refused by hyper, and an unfinished one holds no
-//! more), and at most [`WorkerSettings::max_connections`] connections are
+//! more; hyper's own answer to such a head, 431, or to one it cannot
+//! parse, 400, is given a fault body by `head_refusal`), and at most [`WorkerSettings::max_connections`] connections are
 //! open at once: the acceptor takes a permit before it accepts, so past the
 //! cap new connections wait in the kernel's listen backlog, which costs the
 //! gateway nothing. Body deadlines are the request handler's
@@ -50,6 +51,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+
+use crate::head_refusal::FaultOnRefusal;
 
 /// What a worker answers each request with: the gateway's
 /// `server::handler` (no router in between; measured in bench/results/HISTORY.md, fix
@@ -262,11 +265,15 @@ async fn serve_connection(
         let answer = handler(request);
         async move { Ok::<_, Infallible>(answer.await) }
     });
+    let max_head_bytes = settings.max_head_bytes.max(8 * 1024);
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout)
-        .max_buf_size(settings.max_head_bytes.max(8 * 1024))
-        .serve_connection(TokioIo::new(stream), service);
+        .max_buf_size(max_head_bytes)
+        .serve_connection(
+            TokioIo::new(FaultOnRefusal::new(stream, max_head_bytes)),
+            service,
+        );
     let mut connection = std::pin::pin!(connection);
     tokio::select! {
         served = connection.as_mut() => {

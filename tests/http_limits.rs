@@ -143,3 +143,83 @@ async fn http11_without_host_is_refused_with_a_fault() {
     assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
     gw.stop().await;
 }
+
+/// What the gateway answers to `head` and whether it then closed the
+/// connection (read to its end within 10 s).
+async fn refusal_of(gw: &TestGateway, head: &[u8]) -> String {
+    let mut stream = connect(gw).await;
+    stream.write_all(head).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the connection was not closed after the refusal"
+    );
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn heads_hyper_refuses_get_a_fault_body_too() {
+    let gw = gateway().await;
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        // A request line that is not HTTP.
+        (
+            b"\x01\x02 / HTTP/1.1\r\nHost: gw\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 ",
+            "the request head is not valid HTTP/1.1",
+        ),
+        // Two different Content-Lengths (request smuggling).
+        (
+            format!(
+                "POST {PATH41} HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+            )
+            .into_bytes(),
+            "HTTP/1.1 400 ",
+            "could not be parsed",
+        ),
+        // A head over 16 KiB.
+        (
+            format!(
+                "POST {PATH41} HTTP/1.1\r\nHost: gw\r\nX-Pad: {}\r\n\r\n",
+                "a".repeat(20_000)
+            )
+            .into_bytes(),
+            "HTTP/1.1 431 ",
+            "the request head is too large: over 16384 bytes or over 100 header fields",
+        ),
+        // More than 100 header fields.
+        (
+            format!(
+                "POST {PATH41} HTTP/1.1\r\nHost: gw\r\n{}\r\n",
+                (0..120).map(|i| format!("X-H{i}: v\r\n")).collect::<String>()
+            )
+            .into_bytes(),
+            "HTTP/1.1 431 ",
+            "over 100 header fields",
+        ),
+    ];
+    for (head, status, message) in cases {
+        let answer = refusal_of(&gw, &head).await;
+        let shown = &answer[..answer.len().min(2000)];
+        assert!(answer.starts_with(status), "{shown}");
+        let (response_head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
+        assert!(
+            response_head.contains("\r\ncontent-type: text/xml; charset=utf-8"),
+            "{shown}"
+        );
+        assert!(
+            response_head.contains(&format!("\r\ncontent-length: {}\r\n", body.len())),
+            "{shown}"
+        );
+        assert!(
+            body.contains("<faultcode>soap:Client</faultcode>"),
+            "{shown}"
+        );
+        assert!(body.contains(message), "{shown}");
+        assert!(body.ends_with("</soap:Envelope>"), "{shown}");
+    }
+    // The gateway still answers afterwards.
+    let ok = gw.http.get(gw.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    gw.stop().await;
+}
