@@ -10,8 +10,10 @@
 //!
 //! Every answer that is not a success is a SOAP fault (never an HTML error
 //! page, except the 404 of `?op=` with an unknown name): 405 for other
-//! methods on an endpoint, 404 for other paths, 413 for a body over
-//! `--max-body`, 415 for a content type that is not SOAP.
+//! methods on an endpoint or on the gateway's own pages, 404 for other
+//! paths, 413 for a body over `--max-body`, 415 for a content type that is
+//! not SOAP (and hyper's own 400 and 431 for a head it refuses, given a
+//! fault body by `head_refusal`).
 
 use std::cell::Cell;
 
@@ -83,14 +85,19 @@ pub fn handler(state: AppState) -> Handler {
     let state = Arc::new(state);
     Arc::new(move |request: Request| {
         match request.uri().path() {
-            "/healthz" => return Box::pin(std::future::ready(health(request.method()))),
+            path @ ("/healthz" | "/readyz" | "/metrics" | "/migration" | "/migration.json")
+                if *request.method() != Method::GET && *request.method() != Method::HEAD =>
+            {
+                return Box::pin(std::future::ready(read_only(request.method(), path)))
+            }
+            "/healthz" => return Box::pin(std::future::ready(health())),
             "/readyz" => {
                 let state = state.clone();
-                return Box::pin(async move { readiness(&state, request.method()).await });
+                return Box::pin(async move { readiness(&state).await });
             }
             "/metrics" => {
                 let state = state.clone();
-                return Box::pin(async move { metrics_page(&state, &request).await });
+                return Box::pin(async move { metrics_page(&state).await });
             }
             "/migration" | "/migration.json" => {
                 return Box::pin(std::future::ready(migration(&state, &request)))
@@ -101,29 +108,28 @@ pub fn handler(state: AppState) -> Handler {
     })
 }
 
-/// `/healthz`: `ok` to GET and HEAD (liveness; not logged), 405 otherwise.
-fn health(method: &Method) -> Response {
-    if *method == Method::GET || *method == Method::HEAD {
-        ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
-    } else {
-        (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, HEAD")],
-        )
-            .into_response()
-    }
+/// The 405 fault of the gateway's own pages (`/healthz`, `/readyz`,
+/// `/metrics`, `/migration`), which answer GET and HEAD only.
+fn read_only(method: &Method, path: &str) -> Response {
+    let fault = Fault::invalid(format!(
+        "method {method} is not allowed on {path}; it answers GET and HEAD"
+    ))
+    .with_status(StatusCode::METHOD_NOT_ALLOWED);
+    let mut response = fault_response(SoapVersion::V11, &fault);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
+}
+
+/// `/healthz`: `ok` (liveness; not logged).
+fn health() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
 }
 
 /// `GET /readyz`: 200 `ready` when the upstream (and Redis) answer, else
 /// 503 with one line per dependency that is down (`readiness`).
-async fn readiness(state: &AppState, method: &Method) -> Response {
-    if *method != Method::GET && *method != Method::HEAD {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, HEAD")],
-        )
-            .into_response();
-    }
+async fn readiness(state: &AppState) -> Response {
     let text = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
     match crate::readiness::check(&state.ctx.rest, &state.ctx.sessions).await {
         Ok(()) => (text, "ready\n".to_string()).into_response(),
@@ -137,14 +143,7 @@ async fn readiness(state: &AppState, method: &Method) -> Response {
 }
 
 /// `GET /metrics`: the Prometheus (OpenMetrics text) exposition.
-async fn metrics_page(state: &AppState, request: &Request) -> Response {
-    if *request.method() != Method::GET && *request.method() != Method::HEAD {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, HEAD")],
-        )
-            .into_response();
-    }
+async fn metrics_page(state: &AppState) -> Response {
     // moka's count is exact only after its pending maintenance.
     state.ctx.sessions.run_pending_tasks().await;
     let scrape = metrics::Scrape {
@@ -161,13 +160,6 @@ async fn metrics_page(state: &AppState, request: &Request) -> Response {
 /// `GET /migration` (HTML) and `/migration.json`: what migration mode has
 /// seen (`routing::page`).
 fn migration(state: &AppState, request: &Request) -> Response {
-    if *request.method() != Method::GET && *request.method() != Method::HEAD {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, HEAD")],
-        )
-            .into_response();
-    }
     if request.uri().path() == "/migration.json" {
         (
             [(header::CONTENT_TYPE, "application/json")],

@@ -359,9 +359,25 @@ async fn hostile_and_malformed_input_gets_client_faults_never_html() {
     let resp = gw.http.get(gw.url("/healthz")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "ok");
-    let resp = gw.http.post(gw.url("/healthz")).send().await.unwrap();
-    assert_eq!(resp.status(), 405);
-    assert_eq!(resp.headers()["allow"], "GET, HEAD");
+    for page in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/migration",
+        "/migration.json",
+    ] {
+        let resp = gw.http.post(gw.url(page)).send().await.unwrap();
+        assert_eq!(resp.headers()["allow"], "GET, HEAD", "{page}");
+        let reply = SoapReply::read(resp).await;
+        assert_eq!(reply.status, 405, "{page}");
+        assert!(
+            reply.body.contains(&format!(
+                "method POST is not allowed on {page}; it answers GET and HEAD"
+            )),
+            "{page}: {}",
+            reply.body
+        );
+    }
 
     // A chunked body that breaks off with garbage: a 400 fault saying the
     // body could not be read (not a 413 about its size).
