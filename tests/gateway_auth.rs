@@ -598,3 +598,51 @@ async fn every_response_carries_a_request_id() {
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn a_login_whose_session_cannot_be_stored_logs_the_rest_token_out_again() {
+    use ecgrid_gateway::session::{RedisTarget, SessionBackend, SessionKey};
+    let server = upstream().await;
+    let mut config = config_for(&server.uri());
+    // A session store that refuses every connection.
+    config.sessions = SessionBackend::Redis {
+        target: RedisTarget::parse("redis://127.0.0.1:1").unwrap(),
+        key: SessionKey::from_hex(&"ab".repeat(32)).unwrap(),
+        previous_key: None,
+    };
+    let gw = spawn_gateway(&config).await;
+    let reply = gw
+        .call(
+            Soap::V11,
+            "Login",
+            &[("LoginName", "jsmith"), ("Password", "Sup3r$ecret!")],
+        )
+        .await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(
+        reply.body.contains("<faultcode>soap:Server</faultcode>"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("session store"), "{}", reply.body);
+    // The token the upstream issued is ended, not left live.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let requests = server.received_requests().await.unwrap_or_default();
+        let logged_out = requests.iter().any(|r| {
+            r.url.path() == "/v2/auth/logout"
+                && r.headers
+                    .get("authorization")
+                    .is_some_and(|v| v.as_bytes() == format!("Bearer {TOKEN}").as_bytes())
+        });
+        if logged_out {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no logout of the issued token within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    gw.stop().await;
+}

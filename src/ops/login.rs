@@ -80,9 +80,7 @@ impl Operation for Login {
             // One side refused the credentials: no session, and the side
             // that accepted them is logged out again.
             (Ok(token), Some((client, Err(SessionCallError::Refused(why))))) => {
-                let rest = ctx.rest.clone();
-                let auth = Auth::Bearer(token.token.into());
-                tokio::spawn(async move { rest.logout(&auth).await });
+                abandon(ctx, Some(&token.token), None);
                 return Err(Fault::authentication(format!(
                     "login failed on the legacy ECGridOS service at {}: {why} (the REST side \
                      accepted the login)",
@@ -90,8 +88,7 @@ impl Operation for Login {
                 )));
             }
             (Err(err), Some((client, Ok(legacy_id)))) if err.is_unauthorized() => {
-                let client = client.clone();
-                tokio::spawn(async move { session_calls::logout(&client, &legacy_id).await });
+                abandon(ctx, None, Some(&legacy_id));
                 return Err(Fault::authentication(format!(
                     "login failed on the REST side ({}): the login name or password is not \
                      valid (the legacy ECGridOS service accepted the login)",
@@ -119,26 +116,50 @@ impl Operation for Login {
                 });
             }
         };
-        let session_id = SessionId::generate().map_err(|e| {
-            Fault::server(format!(
+        let session = Session {
+            token: token.into(),
+            expires_at,
+            user_id: user_id.unwrap_or_default(),
+            created: ctx.now(),
+            legacy_session_id: legacy_session_id.map(Into::into),
+        };
+        // No session for the client (no SessionID, or the store cannot keep
+        // it): what the upstreams issued is logged out again, not left live.
+        let kept = match SessionId::generate() {
+            Ok(session_id) => ctx
+                .sessions
+                .insert(session_id, session.clone())
+                .await
+                .map(|()| session_id)
+                .map_err(super::context::store_fault),
+            Err(e) => Err(Fault::server(format!(
                 "cannot draw a SessionID from the OS random source: {e}"
-            ))
-        })?;
-        ctx.sessions
-            .insert(
-                session_id,
-                Session {
-                    token: token.into(),
-                    expires_at,
-                    user_id: user_id.unwrap_or_default(),
-                    created: ctx.now(),
-                    legacy_session_id: legacy_session_id.map(Into::into),
-                },
+            ))),
+        };
+        let session_id = kept.inspect_err(|_| {
+            abandon(
+                ctx,
+                Some(&session.token),
+                session.legacy_session_id.as_deref(),
             )
-            .await
-            .map_err(super::context::store_fault)?;
+        })?;
         tracing::info!(session = %session_id.redacted(), "session created");
         Ok(LoginResponse { session_id })
+    }
+}
+
+/// Logs out again, in the background (each call within
+/// `--upstream-timeout`), what the upstreams issued for a login the client
+/// gets no session from: the REST `token` and the legacy SessionID.
+fn abandon(ctx: &Context, token: Option<&str>, legacy_session_id: Option<&str>) {
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        let rest = ctx.rest.clone();
+        let auth = Auth::Bearer(token.into());
+        tokio::spawn(async move { rest.logout(&auth).await });
+    }
+    if let (Some(client), Some(id)) = (ctx.legacy.clone(), legacy_session_id) {
+        let id = id.to_string();
+        tokio::spawn(async move { session_calls::logout(&client, &id).await });
     }
 }
 
