@@ -392,3 +392,61 @@ fn redis_without_a_key_refuses_to_start_naming_the_flag_and_hiding_the_password(
     assert!(help.contains("--session-key <HEX>"), "{help}");
     assert!(!help.contains(KEY) && !help.contains("hunter2"), "{help}");
 }
+
+/// The store opened on `redis` as `serve --sessions` would.
+async fn store_on(redis: &RedisServer) -> ecgrid_gateway::session::SessionStore {
+    use ecgrid_gateway::session::{SessionBackend, SessionKey, SessionStore};
+    let backend = SessionBackend::Redis {
+        target: ecgrid_gateway::session::RedisTarget::parse(&redis.url()).unwrap(),
+        key: SessionKey::from_hex(KEY).unwrap(),
+        previous_key: None,
+    };
+    SessionStore::open(&backend, Duration::from_secs(60), 1000)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guid_shaped_api_key_is_read_from_redis_once_and_works_while_redis_is_down() {
+    use ecgrid_gateway::session::{Session, SessionId};
+    let mut redis = RedisServer::start();
+    let store = store_on(&redis).await;
+    let api_key = SessionId::parse("6F9619FF-8B86-D011-B42D-00C04FC964FF").unwrap();
+    let other = SessionId::parse("0E984725-C51C-4BF4-9960-E1C80E27ABA0").unwrap();
+    assert!(
+        store.get(api_key).await.unwrap().is_none(),
+        "no such session"
+    );
+
+    redis.kill();
+    assert!(
+        store.get(api_key).await.unwrap().is_none(),
+        "known to be absent: answered without Redis"
+    );
+    let unknown = store.get(other).await;
+    assert!(
+        unknown.is_err(),
+        "a GUID never seen must be asked of Redis: {:?}",
+        unknown.map(|s| s.is_some())
+    );
+
+    // A Login here of that very GUID (which a fresh SessionID never is)
+    // is found, not hidden by the absent entry.
+    redis.restart();
+    let session = Session {
+        token: "t".into(),
+        expires_at: None,
+        user_id: 7,
+        created: time::OffsetDateTime::now_utc(),
+        legacy_session_id: None,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.insert(api_key, session.clone()).await.is_err() {
+        assert!(Instant::now() < deadline, "Redis did not come back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        store.get(api_key).await.unwrap().map(|s| s.user_id),
+        Some(7)
+    );
+}

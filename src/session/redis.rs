@@ -24,7 +24,10 @@
 //! [`StoreError`] (the operation a `soap:Server` fault) — a stale entry is
 //! never served past `RECHECK`, so the Logout bound holds even then. redis-rs'
 //! `ConnectionManager` reconnects by itself on the next command after a
-//! failure; API keys never reach the store.
+//! failure. An API key that is not GUID-shaped never reaches the store; a
+//! GUID-shaped one is read once and then remembered as absent (`get`), so
+//! it costs no Redis round trip after its first call and keeps working
+//! while Redis is down.
 //!
 //! Nothing here logs a SessionID, a token or the Redis password.
 
@@ -129,6 +132,9 @@ struct Inner {
     /// worker's).
     runtime: tokio::runtime::Handle,
     near: Cache<u128, Cached>,
+    /// GUIDs Redis had no session for (GUID-shaped API keys): see
+    /// [`RedisStore::get`].
+    absent: Cache<u128, ()>,
     sealer: Sealer,
     idle_ms: u64,
     shown: String,
@@ -163,6 +169,11 @@ impl RedisStore {
                 connection: OnceCell::new(),
                 runtime: tokio::runtime::Handle::current(),
                 near: Cache::builder()
+                    .max_capacity(capacity)
+                    .eviction_policy(moka::policy::EvictionPolicy::lru())
+                    .time_to_idle(idle_timeout)
+                    .build(),
+                absent: Cache::builder()
                     .max_capacity(capacity)
                     .eviction_policy(moka::policy::EvictionPolicy::lru())
                     .time_to_idle(idle_timeout)
@@ -279,6 +290,7 @@ impl RedisStore {
         let ttl = self.inner.idle_ms;
         self.run(|mut c| async move { c.pset_ex::<_, _, ()>(&key, sealed, ttl).await })
             .await?;
+        self.inner.absent.invalidate(&id.0).await;
         self.inner
             .near
             .insert(
@@ -301,11 +313,22 @@ impl RedisStore {
 
     /// The session of `id`: from the near-cache when Redis confirmed it
     /// less than [`RECHECK`] ago, else from Redis (refreshing its TTL).
+    ///
+    /// A GUID Redis had no session for, and that this instance never held
+    /// one for, is remembered as absent (as long as a session, within
+    /// `--session-capacity`) and answered `None` without Redis: a
+    /// GUID-shaped API key then costs one Redis read in all, not one per
+    /// call, and keeps working while Redis is down. This never hides a
+    /// session: a SessionID is a fresh random GUID that nobody can have
+    /// called with before the `Login` that stored it answered, and a
+    /// `Login` here clears its entry.
     pub async fn get(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
         if let Some(cached) = self.inner.near.get(&id.0).await {
             if cached.checked.elapsed() < RECHECK {
                 return Ok(Some(cached.session));
             }
+        } else if self.inner.absent.contains_key(&id.0) {
+            return Ok(None);
         }
         let key = redis_key(id);
         let ttl = self.inner.idle_ms;
@@ -316,7 +339,10 @@ impl RedisStore {
             })
             .await?;
         let Some(sealed) = sealed else {
-            self.inner.near.invalidate(&id.0).await;
+            if self.inner.near.remove(&id.0).await.is_none() {
+                // Never a session here: a GUID-shaped API key.
+                self.inner.absent.insert(id.0, ()).await;
+            }
             return Ok(None);
         };
         let opened = self.inner.sealer.open(&sealed, &key);
