@@ -15,11 +15,9 @@ use std::time::{Duration, Instant};
 
 use ecgrid_gateway::sandbox::{DEMO_LOGIN, DEMO_PASSWORD};
 use support::api::{test_config, Api};
-use support::binary::{exchange, first_line, listening_url, Running};
-use support::redis::RedisServer;
+use support::binary::{exchange, Running};
+use support::redis::{spawn_redis_gateway, RedisServer};
 use support::{envelope, text_of, Soap, NS41, PATH41};
-
-const KEY: &str = "8f1c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
 
 /// nginx's master, stopped with SIGTERM on drop (it stops its workers; a
 /// SIGKILL of the master would leave them running), SIGKILL after 5 s.
@@ -50,30 +48,7 @@ fn nginx_binary() -> PathBuf {
 }
 
 async fn instance(upstream: &str, redis: &str) -> (Running, String) {
-    let args: Vec<String> = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--upstream",
-        upstream,
-        "--sessions",
-        redis,
-        "--session-key",
-        KEY,
-        "--workers",
-        "1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let (child, line) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        first_line(&args, &[])
-    })
-    .await
-    .unwrap();
-    let url = listening_url(&line);
-    (child, url)
+    spawn_redis_gateway(upstream, redis, &["--workers", "1"]).await
 }
 
 /// One SOAP call through `url` on a connection of its own (so nginx's

@@ -17,11 +17,9 @@ use std::time::{Duration, Instant};
 
 use ecgrid_gateway::sandbox::{DEMO_API_KEY, DEMO_LOGIN, DEMO_PASSWORD};
 use support::api::{test_config, Api};
-use support::binary::{first_line, listening_url, Running};
-use support::redis::RedisServer;
+use support::binary::Running;
+use support::redis::{spawn_redis_gateway, RedisServer, SESSION_KEY as KEY};
 use support::{envelope, text_of, Soap, NS41, PATH41};
-
-const KEY: &str = "8f1c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
 
 /// One gateway process.
 struct Instance {
@@ -31,37 +29,16 @@ struct Instance {
 
 /// Starts `serve` on a free port against `upstream`, sessions in `redis`.
 async fn start_instance(upstream: &str, redis: &str) -> Instance {
-    let args: Vec<String> = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--upstream",
-        upstream,
-        "--sessions",
-        redis,
-        "--session-key",
-        KEY,
+    let extra = [
         "--session-idle-timeout",
         "10m",
         "--upstream-timeout",
         "5s",
         "--workers",
         "2",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let (child, line) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        first_line(&args, &[])
-    })
-    .await
-    .unwrap();
-    assert!(line.contains("listening on"), "start line: {line}");
-    Instance {
-        _child: child,
-        url: listening_url(&line),
-    }
+    ];
+    let (child, url) = spawn_redis_gateway(upstream, redis, &extra).await;
+    Instance { _child: child, url }
 }
 
 /// A SOAP 1.1 call of `op`: HTTP status and body.

@@ -167,3 +167,40 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// The `--session-key` the shared-session tests' gateways seal with.
+pub const SESSION_KEY: &str = "8f1c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
+
+/// Starts a gateway process (`serve`, this build's binary) on a free
+/// loopback port against `upstream`, its sessions in `redis` sealed with
+/// [`SESSION_KEY`], with `extra` flags; returns it and its URL once it
+/// printed its listening line.
+pub async fn spawn_redis_gateway(
+    upstream: &str,
+    redis: &str,
+    extra: &[&str],
+) -> (super::binary::Running, String) {
+    let mut args: Vec<String> = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream",
+        upstream,
+        "--sessions",
+        redis,
+        "--session-key",
+        SESSION_KEY,
+    ]
+    .iter()
+    .chain(extra)
+    .map(|s| s.to_string())
+    .collect();
+    let (child, line) = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        super::binary::first_line(&args, &[])
+    })
+    .await
+    .unwrap();
+    assert!(line.contains("listening on"), "start line: {line}");
+    (child, super::binary::listening_url(&line))
+}
