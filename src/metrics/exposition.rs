@@ -6,10 +6,11 @@
 
 use std::sync::atomic::Ordering;
 
-use prometheus_client::encoding::{text, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::encoding::{text, EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
+use super::histogram::Histogram;
 use super::{request_slot, tables, Outcome, RouteLabel, Upstream, STATUS_SLOTS, VERSIONS};
 
 /// The content type of the exposition.
@@ -24,35 +25,61 @@ pub struct Scrape {
     pub sandbox_deliveries: Option<Vec<(&'static str, u64)>>,
 }
 
+/// Writes one counter series per label set whose count is not zero.
+fn counters<L: EncodeLabelSet>(
+    encoder: &mut MetricEncoder,
+    series: impl Iterator<Item = (L, u64)>,
+) -> Result<(), std::fmt::Error> {
+    for (labels, n) in series.filter(|(_, n)| *n != 0) {
+        encoder
+            .encode_family(&labels)?
+            .encode_counter::<NoLabelSet, _, u64>(&n, None)?;
+    }
+    Ok(())
+}
+
+/// Writes one histogram per label set that has observations.
+fn histograms<'h, L: EncodeLabelSet>(
+    encoder: &mut MetricEncoder,
+    series: impl Iterator<Item = (L, &'h Histogram)>,
+) -> Result<(), std::fmt::Error> {
+    for (labels, histogram) in series {
+        let (sum, count, buckets) = histogram.snapshot();
+        if count != 0 {
+            encoder
+                .encode_family(&labels)?
+                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 struct Requests;
 
 impl EncodeMetric for Requests {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let t = tables();
-        for (op, name) in t.names.iter().enumerate() {
-            for (v, version) in VERSIONS.iter().enumerate() {
-                for (o, outcome) in Outcome::ALL.iter().enumerate() {
-                    for (r, route) in RouteLabel::ALL.iter().enumerate() {
-                        let n =
-                            t.requests[request_slot(op as u16, v, o, r)].load(Ordering::Relaxed);
-                        if n == 0 {
-                            continue;
-                        }
-                        let labels = [
-                            ("operation", *name),
-                            ("soap_version", version.label()),
-                            ("outcome", outcome.label()),
-                            ("route", route.label()),
-                        ];
-                        encoder
-                            .encode_family(&labels)?
-                            .encode_counter::<NoLabelSet, _, u64>(&n, None)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        let series = t.names.iter().enumerate().flat_map(|(op, name)| {
+            VERSIONS.iter().enumerate().flat_map(move |(v, version)| {
+                Outcome::ALL
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(o, outcome)| {
+                        RouteLabel::ALL.iter().enumerate().map(move |(r, route)| {
+                            let labels = [
+                                ("operation", *name),
+                                ("soap_version", version.label()),
+                                ("outcome", outcome.label()),
+                                ("route", route.label()),
+                            ];
+                            let slot = request_slot(op as u16, v, o, r);
+                            (labels, t.requests[slot].load(Ordering::Relaxed))
+                        })
+                    })
+            })
+        });
+        counters(&mut encoder, series)
     }
 
     fn metric_type(&self) -> MetricType {
@@ -66,16 +93,11 @@ struct RequestSeconds;
 impl EncodeMetric for RequestSeconds {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let t = tables();
-        for (name, histogram) in t.names.iter().zip(t.request_seconds.iter()) {
-            let (sum, count, buckets) = histogram.snapshot();
-            if count == 0 {
-                continue;
-            }
-            encoder
-                .encode_family(&[("operation", *name)])?
-                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
-        }
-        Ok(())
+        let series = t.names.iter().zip(t.request_seconds.iter());
+        histograms(
+            &mut encoder,
+            series.map(|(name, h)| ([("operation", *name)], h)),
+        )
     }
 
     fn metric_type(&self) -> MetricType {
@@ -89,24 +111,24 @@ struct UpstreamRequests;
 impl EncodeMetric for UpstreamRequests {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let t = tables();
-        for (u, upstream) in Upstream::ALL.iter().enumerate() {
-            for slot in 0..STATUS_SLOTS {
-                let n = t.upstream_requests[u * STATUS_SLOTS + slot].load(Ordering::Relaxed);
-                if n == 0 {
-                    continue;
-                }
+        let series = Upstream::ALL.iter().enumerate().flat_map(|(u, upstream)| {
+            (0..STATUS_SLOTS).map(move |slot| {
                 let status = if slot == STATUS_SLOTS - 1 {
                     "error".to_string()
                 } else {
                     (slot + 100).to_string()
                 };
-                let labels = [("upstream", upstream.label()), ("status", status.as_str())];
-                encoder
-                    .encode_family(&labels)?
-                    .encode_counter::<NoLabelSet, _, u64>(&n, None)?;
-            }
-        }
-        Ok(())
+                let labels = [
+                    ("upstream", upstream.label().to_string()),
+                    ("status", status),
+                ];
+                (
+                    labels,
+                    t.upstream_requests[u * STATUS_SLOTS + slot].load(Ordering::Relaxed),
+                )
+            })
+        });
+        counters(&mut encoder, series)
     }
 
     fn metric_type(&self) -> MetricType {
@@ -120,16 +142,11 @@ struct UpstreamSeconds;
 impl EncodeMetric for UpstreamSeconds {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let t = tables();
-        for (upstream, histogram) in Upstream::ALL.iter().zip(t.upstream_seconds.iter()) {
-            let (sum, count, buckets) = histogram.snapshot();
-            if count == 0 {
-                continue;
-            }
-            encoder
-                .encode_family(&[("upstream", upstream.label())])?
-                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
-        }
-        Ok(())
+        let series = Upstream::ALL.iter().zip(t.upstream_seconds.iter());
+        histograms(
+            &mut encoder,
+            series.map(|(upstream, h)| ([("upstream", upstream.label())], h)),
+        )
     }
 
     fn metric_type(&self) -> MetricType {
