@@ -87,7 +87,7 @@ impl Operation for Login {
                     client.base()
                 )));
             }
-            (Err(err), Some((client, Ok(legacy_id)))) if err.is_unauthorized() => {
+            (Err(err), Some((_, Ok(legacy_id)))) if err.is_unauthorized() => {
                 abandon(ctx, None, Some(&legacy_id));
                 return Err(Fault::authentication(format!(
                     "login failed on the REST side ({}): the login name or password is not \
