@@ -12,6 +12,8 @@
 # request (Ir / 2000). Kernel work
 # (the system calls themselves) is not counted: compare with bench/ab.sh for
 # the whole picture. Writes bench/results/instructions-<UTC date>.md.
+# With KEEP_DUMPS=DIR, each build's callgrind dump is kept in DIR (as
+# <n>.callgrind) for `callgrind_annotate --inclusive=yes`.
 # Loopback only; needs valgrind (apt-get install valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +85,10 @@ for bin in "$@"; do
   per=$((total / MEASURED))
   ROWS+=("| \`$bin\` | $total | $per |")
   echo "$bin: $per instructions per request" >&2
+  if [ -n "${KEEP_DUMPS:-}" ]; then
+    mkdir -p "$KEEP_DUMPS"
+    cp "$dump" "$KEEP_DUMPS/${#ROWS[@]}.callgrind"
+  fi
   rm -f "$out"*
 done
 
