@@ -11,39 +11,12 @@ WSDL's schema, and requires the webhook to reach the receiver.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
 import checks
 from conftest import flow_context
+from node_runner import run_node_script
 from results import ORIGINAL_V41
-
-HERE = Path(__file__).resolve().parent
-WORKFLOW = HERE / "node" / "workflow.js"
-NODE_TIMEOUT_S = 60
-
-
-def run_workflow(config: dict, hook_password: str, workdir: Path) -> dict:
-    """Run node/workflow.js with ``config`` (written to ``workdir``); its parsed JSON report."""
-    node = shutil.which("node")
-    assert node, "node is not installed (tests/run.sh needs Node 20 with npm)"
-    assert (HERE / "node_modules" / "soap").is_dir(), "node_modules/soap is missing: run `npm ci` in tests/clients"
-    config_path = workdir / "workflow-config.json"
-    config_path.write_text(json.dumps(config))
-    done = subprocess.run(
-        [node, str(WORKFLOW), str(config_path)],
-        cwd=HERE,
-        capture_output=True,
-        timeout=NODE_TIMEOUT_S,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOK_PASSWORD": hook_password},
-    )
-    assert done.returncode == 0, f"workflow.js failed: {done.stdout.decode()[-2000:]} {done.stderr.decode()[-2000:]}"
-    return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("soap", ["1.1", "1.2"])
@@ -63,20 +36,20 @@ def test_node_soap_workflow(source, soap, gateway, receiver, hook, record, tmp_p
         "hookUrl": hook["url"],
         "hookUser": hook["user"],
     }
-    report = run_workflow(config, hook["password"], tmp_path)
+    report = run_node_script("workflow.js", config, hook["password"], tmp_path)
     assert "error" not in report, report.get("error")
 
     ctx = flow_context(soap, hook)
     failures = []
-    seen = [step["operation"] for step in report["steps"]]
+    seen = [step["label"] for step in report["steps"]]
     for step in report["steps"]:
         problems = [step["detail"]] if step["outcome"] != "pass" else []
-        problem = checks.check(step["operation"], step["value"], ctx)
+        problem = checks.check(step["label"], step["value"], ctx)
         problems += [problem] if problem else []
-        problems += record.body(f"{row} {step['operation']} SOAP {soap}", step["body"], ORIGINAL_V41)
-        record.step(row, step["operation"], soap, "; ".join(problems) or None)
+        problems += record.body(f"{row} {step['label']} SOAP {soap}", step["body"], ORIGINAL_V41)
+        record.step(row, step["label"], soap, "; ".join(problems) or None)
         if problems:
-            failures.append(f"{step['operation']}: {'; '.join(problems)}")
+            failures.append(f"{step['label']}: {'; '.join(problems)}")
     for missing in [s for s in checks.STEPS if s not in seen]:
         record.step(row, missing, soap, "not reached")
         failures.append(f"{missing}: not reached")

@@ -18,39 +18,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
+from node_runner import run_node_script
 from results import ORIGINAL_V41
 from test_parcels_zeep import _x12_850
 
-HERE = Path(__file__).resolve().parent
-SCRIPT = HERE / "node" / "parcels.js"
-NODE_TIMEOUT_S = 60
 UNKNOWN_PARCEL = 987654321
-
-
-def run_parcels(config: dict, hook_password: str, workdir: Path) -> dict:
-    """Run node/parcels.js with ``config``; its parsed JSON report."""
-    node = shutil.which("node")
-    assert node, "node is not installed (tests/run.sh needs Node 20 with npm)"
-    assert (HERE / "node_modules" / "soap").is_dir(), "node_modules/soap is missing: run `npm ci` in tests/clients"
-    config_path = workdir / "parcels-config.json"
-    config_path.write_text(json.dumps(config))
-    done = subprocess.run(
-        [node, str(SCRIPT), str(config_path)],
-        cwd=HERE,
-        capture_output=True,
-        timeout=NODE_TIMEOUT_S,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOK_PASSWORD": hook_password},
-    )
-    assert done.returncode == 0, f"parcels.js failed: {done.stdout.decode()[-2000:]} {done.stderr.decode()[-2000:]}"
-    return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("soap", ["1.1", "1.2"])
@@ -70,7 +46,7 @@ def test_node_soap_two_parties_move_a_file(source, soap, gateway, receiver, hook
         "hookUrl": hook["url"],
         "hookUser": hook["user"],
     }
-    report = run_parcels(config, hook["password"], tmp_path)
+    report = run_node_script("parcels.js", config, hook["password"], tmp_path)
     assert "error" not in report, report.get("error")
     steps = {step["label"]: step for step in report["steps"]}
     for step in report["steps"]:

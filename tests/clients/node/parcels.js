@@ -18,31 +18,7 @@
 
 const crypto = require('crypto');
 const fs = require('fs');
-const axios = require('axios');
-const soap = require('soap');
-
-/** An axios instance for node soap that refuses every non-loopback URL. */
-function loopbackOnlyHttp() {
-  const http = axios.create({ maxContentLength: 64 * 1024 * 1024, maxBodyLength: 64 * 1024 * 1024 });
-  http.interceptors.request.use((config) => {
-    const host = new URL(config.url).hostname;
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
-      throw new Error(`refusing to fetch ${config.url}: nothing may come from outside loopback`);
-    }
-    return config;
-  });
-  return http;
-}
-
-/** The fault fields node soap exposes on an error (root.Envelope.Body.Fault). */
-function faultOf(err) {
-  const fault = err && err.root && err.root.Envelope && err.root.Envelope.Body && err.root.Envelope.Body.Fault;
-  if (!fault) return null;
-  const code = fault.faultcode || (fault.Code && fault.Code.Value);
-  const reason = fault.faultstring || (fault.Reason && fault.Reason.Text);
-  const detail = fault.detail || fault.Detail || {};
-  return { code, errorCode: detail.ECGridOSSOAPErrorCode, message: typeof reason === 'string' ? reason : JSON.stringify(reason) };
-}
+const { openClient, stepRunner, run } = require('./soap_steps');
 
 /** The ParcelIDInfo entries of a ParcelIDInfoCollection, always a list. */
 function parcelsOf(collection) {
@@ -53,33 +29,7 @@ function parcelsOf(collection) {
 async function main() {
   const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const steps = [];
-  const client = await soap.createClientAsync(cfg.wsdl, {
-    forceSoap12Headers: cfg.soap === '1.2',
-    disableCache: true,
-    request: loopbackOnlyHttp(),
-  });
-  if (cfg.setEndpoint) client.setEndpoint(cfg.endpoint);
-
-  // Runs one operation; expectFault says whether a fault is the right answer.
-  async function call(operation, args, expectFault = false, label = operation) {
-    const step = { operation, label, outcome: 'fail', detail: '', value: null, body: null };
-    steps.push(step);
-    try {
-      const [result] = await client[operation + 'Async'](args);
-      step.body = client.lastResponse;
-      step.value = result;
-      step.outcome = expectFault ? 'fail' : 'pass';
-      if (expectFault) step.detail = 'expected a fault, got a result';
-      return [result, step];
-    } catch (err) {
-      step.body = typeof client.lastResponse === 'string' ? client.lastResponse : null;
-      const fault = faultOf(err);
-      step.value = fault ? { fault } : null;
-      step.detail = fault ? `${fault.code} ${fault.errorCode}: ${fault.message}` : String(err && err.stack || err);
-      step.outcome = expectFault && fault ? 'pass' : 'fail';
-      return [null, step];
-    }
-  }
+  const call = stepRunner(await openClient(cfg), steps, cfg.soap);
 
   const [demoLogin] = await call('Login', { LoginName: 'demo', Password: 'Demo#2026' }, false, 'Login demo');
   const [partnerLogin] = await call('Login', { LoginName: 'partner', Password: 'Partner#2026' }, false, 'Login partner');
@@ -124,7 +74,4 @@ async function main() {
   process.stdout.write(JSON.stringify({ outbound, parcelId, steps }) + '\n');
 }
 
-main().catch((err) => {
-  process.stdout.write(JSON.stringify({ error: String(err && err.stack || err) }) + '\n');
-  process.exitCode = 1;
-});
+run(main);
