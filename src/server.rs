@@ -108,18 +108,22 @@ pub fn handler(state: AppState) -> Handler {
     })
 }
 
-/// The 405 fault of the gateway's own pages (`/healthz`, `/readyz`,
-/// `/metrics`, `/migration`), which answer GET and HEAD only.
-fn read_only(method: &Method, path: &str) -> Response {
-    let fault = Fault::invalid(format!(
-        "method {method} is not allowed on {path}; it answers GET and HEAD"
-    ))
-    .with_status(StatusCode::METHOD_NOT_ALLOWED);
+/// A 405 fault: `method` is not one `path` answers (`allow`, the `Allow`
+/// header's value); `hint` says what to do instead.
+fn method_not_allowed(method: &Method, path: &str, allow: &'static str, hint: &str) -> Response {
+    let fault = Fault::invalid(format!("method {method} is not allowed on {path}; {hint}"))
+        .with_status(StatusCode::METHOD_NOT_ALLOWED);
     let mut response = fault_response(SoapVersion::V11, &fault);
     response
         .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
+}
+
+/// The 405 fault of the gateway's own pages (`/healthz`, `/readyz`,
+/// `/metrics`, `/migration`), which answer GET and HEAD only.
+fn read_only(method: &Method, path: &str) -> Response {
+    method_not_allowed(method, path, "GET, HEAD", "it answers GET and HEAD")
 }
 
 /// `/healthz`: `ok` (liveness; not logged).
@@ -292,18 +296,12 @@ async fn route(state: Arc<AppState>, request: Request, request_id: &str) -> Resp
                     .into_response()
             }
         }
-        ref other => {
-            let fault = Fault::invalid(format!(
-                "method {other} is not allowed on {}; POST a SOAP envelope, or GET ?WSDL",
-                endpoint.path()
-            ))
-            .with_status(StatusCode::METHOD_NOT_ALLOWED);
-            let mut response = fault_response(SoapVersion::V11, &fault);
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-            response
-        }
+        ref other => method_not_allowed(
+            other,
+            endpoint.path(),
+            "GET, HEAD, POST",
+            "POST a SOAP envelope, or GET ?WSDL",
+        ),
     }
 }
 
