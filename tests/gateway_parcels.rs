@@ -472,3 +472,119 @@ async fn announce(gw: &TestGateway, op: &str, length: usize) -> (u16, String) {
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
     (status, text)
 }
+
+#[tokio::test]
+async fn every_upload_form_sends_the_file_and_the_ex_archives_list_it() {
+    let gw = gateway().await;
+    let demo = gw.login(Soap::V11, DEMO_LOGIN, DEMO_PASSWORD).await;
+    let partner = gw.login(Soap::V11, PARTNER_LOGIN, PARTNER_PASSWORD).await;
+    let edi = x12_850("ECGRIDPARTNER", 0);
+    let content = B64.encode(&edi);
+    let bytes = edi.len().to_string();
+    // Demo's own mailbox named explicitly (network 1, mailbox 101).
+    let forms: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "ParcelUploadA",
+            vec![("FileName", "a.edi"), ("ContentBase64", &content)],
+        ),
+        (
+            "ParcelUploadEx",
+            vec![
+                ("NetworkID", "1"),
+                ("MailboxID", "101"),
+                ("FileName", "ex.edi"),
+                ("Bytes", &bytes),
+                ("Content", &content),
+            ],
+        ),
+        (
+            "ParcelUploadExA",
+            vec![
+                ("NetworkID", "1"),
+                ("MailboxID", "101"),
+                ("FileName", "exa.edi"),
+                ("ContentBase64", &content),
+            ],
+        ),
+    ];
+    let mut sent = Vec::new();
+    for (op, params) in &forms {
+        let mut params = params.clone();
+        params.insert(0, ("SessionID", &demo));
+        let reply = gw.call(Soap::V11, op, &params).await;
+        assert_eq!(reply.status, 200, "{op}: {}", reply.body);
+        let id = reply
+            .text_of(&format!("{op}Result"))
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_else(|| panic!("{op}: no parcel id in {}", reply.body));
+        assert!(id > 0, "{op}: {id}");
+        sent.push(id.to_string());
+    }
+    // A Bytes that is not the decoded size is refused, naming both.
+    let wrong = gw
+        .call(
+            Soap::V11,
+            "ParcelUploadEx",
+            &[
+                ("SessionID", &demo),
+                ("NetworkID", "1"),
+                ("MailboxID", "101"),
+                ("FileName", "wrong.edi"),
+                ("Bytes", "1"),
+                ("Content", &content),
+            ],
+        )
+        .await;
+    assert!(
+        wrong.body.contains(&format!(
+            "parameter Bytes is 1 but Content decodes to {} bytes",
+            edi.len()
+        )),
+        "{}",
+        wrong.body
+    );
+
+    let outbox = gw
+        .call(
+            Soap::V11,
+            "ParcelOutBoxArchiveEx",
+            &[
+                ("SessionID", &demo),
+                ("NetworkID", "1"),
+                ("MailboxID", "101"),
+                ("PageNo", "1"),
+                ("RecordsPerPage", "50"),
+            ],
+        )
+        .await;
+    assert_eq!(outbox.status, 200, "{}", outbox.body);
+    let listed = parcel_ids(&outbox);
+    for id in &sent {
+        assert!(
+            listed.contains(id),
+            "{id} not in demo's outbox archive: {listed:?}"
+        );
+    }
+    let inbox = gw
+        .call(
+            Soap::V11,
+            "ParcelInBoxArchiveEx",
+            &[
+                ("SessionID", &partner),
+                ("NetworkID", "2"),
+                ("MailboxID", "201"),
+                ("PageNo", "1"),
+                ("RecordsPerPage", "50"),
+            ],
+        )
+        .await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    assert_eq!(parcel_ids(&inbox).len(), sent.len(), "{}", inbox.body);
+    for name in ["a.edi", "ex.edi", "exa.edi"] {
+        assert!(
+            inbox.body.contains(&format!("<FileName>{name}</FileName>")),
+            "{name}: {}",
+            inbox.body
+        );
+    }
+}

@@ -160,21 +160,29 @@ operation! {
     }
 }
 
+/// The [`Archive`] query of an archive request: the same fields in the
+/// plain and the `Ex` request.
+macro_rules! archive_of {
+    ($req:ident) => {
+        Archive {
+            begin_date: $req.begin_date,
+            end_date: $req.end_date,
+            ecgrid_id_from: $req.ecgrid_id_from,
+            ecgrid_id_to: $req.ecgrid_id_to,
+            mailbag_control_id: $req.mailbag_control_id.as_deref(),
+            page_no: $req.page_no,
+            records_per_page: $req.records_per_page,
+        }
+    };
+}
+
 macro_rules! archive_operations {
     ($box_:expr, $plain:ident($plain_req:ident) -> $plain_resp:ident, $ex:ident($ex_req:ident) -> $ex_resp:ident) => {
         operation! {
             /// One page of the caller's archive, every status.
             $plain($plain_req) -> $plain_resp,
             |req, ctx| {
-                let archive = Archive {
-                    begin_date: req.begin_date,
-                    end_date: req.end_date,
-                    ecgrid_id_from: req.ecgrid_id_from,
-                    ecgrid_id_to: req.ecgrid_id_to,
-                    mailbag_control_id: req.mailbag_control_id.as_deref(),
-                    page_no: req.page_no,
-                    records_per_page: req.records_per_page,
-                };
+                let archive = archive_of!(req);
                 let page = archive_page(ctx, req.session_id.as_deref(), $box_, OWN, archive).await?;
                 Ok($plain_resp { result: Some(page) })
             }
@@ -185,15 +193,7 @@ macro_rules! archive_operations {
             $ex($ex_req) -> $ex_resp,
             |req, ctx| {
                 let mailbox = Mailbox { network_id: req.network_id, mailbox_id: req.mailbox_id };
-                let archive = Archive {
-                    begin_date: req.begin_date,
-                    end_date: req.end_date,
-                    ecgrid_id_from: req.ecgrid_id_from,
-                    ecgrid_id_to: req.ecgrid_id_to,
-                    mailbag_control_id: req.mailbag_control_id.as_deref(),
-                    page_no: req.page_no,
-                    records_per_page: req.records_per_page,
-                };
+                let archive = archive_of!(req);
                 let page = archive_page(ctx, req.session_id.as_deref(), $box_, mailbox, archive).await?;
                 Ok($ex_resp { result: Some(page) })
             }

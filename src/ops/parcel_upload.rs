@@ -36,6 +36,28 @@ struct Upload<'a> {
     ecgrid_id_to: i32,
 }
 
+impl<'a> Upload<'a> {
+    /// An upload from the caller's own mailbox (no network, mailbox or
+    /// ECGrid IDs given).
+    fn from_own_mailbox(
+        session_id: Option<&'a str>,
+        file_name: Option<&'a str>,
+        bytes: i32,
+        content: Base64,
+    ) -> Self {
+        Upload {
+            session_id,
+            file_name,
+            bytes,
+            content,
+            network_id: 0,
+            mailbox_id: 0,
+            ecgrid_id_from: 0,
+            ecgrid_id_to: 0,
+        }
+    }
+}
+
 /// The content in whichever parameter the client used: `Content`
 /// (`xs:base64Binary`) or `ContentBase64` (a base64 `xs:string`, checked
 /// here in place).
@@ -91,16 +113,11 @@ operation! {
     /// `ParcelUpload`: send a file from the caller's mailbox.
     ParcelUpload(ParcelUploadRequest) -> ParcelUploadResponse,
     |req, ctx| {
-        let result = upload(ctx, Upload {
-            session_id: req.session_id.as_deref(),
-            file_name: req.file_name.as_deref(),
-            bytes: req.bytes,
-            content: content(req.content, None)?,
-            network_id: 0,
-            mailbox_id: 0,
-            ecgrid_id_from: 0,
-            ecgrid_id_to: 0,
-        }).await?;
+        let content = content(req.content, None)?;
+        let sent = Upload::from_own_mailbox(
+            req.session_id.as_deref(), req.file_name.as_deref(), req.bytes, content,
+        );
+        let result = upload(ctx, sent).await?;
         Ok(ParcelUploadResponse { result })
     }
 }
@@ -109,16 +126,11 @@ operation! {
     /// `ParcelUploadA`: `ParcelUpload` with the file as a base64 string.
     ParcelUploadA(ParcelUploadARequest) -> ParcelUploadAResponse,
     |req, ctx| {
-        let result = upload(ctx, Upload {
-            session_id: req.session_id.as_deref(),
-            file_name: req.file_name.as_deref(),
-            bytes: 0,
-            content: content(None, req.content_base64)?,
-            network_id: 0,
-            mailbox_id: 0,
-            ecgrid_id_from: 0,
-            ecgrid_id_to: 0,
-        }).await?;
+        let content = content(None, req.content_base64)?;
+        let sent = Upload::from_own_mailbox(
+            req.session_id.as_deref(), req.file_name.as_deref(), 0, content,
+        );
+        let result = upload(ctx, sent).await?;
         Ok(ParcelUploadAResponse { result })
     }
 }
@@ -127,15 +139,15 @@ operation! {
     /// `ParcelUploadEx`: send a file from a named mailbox (v3.2: and IDs).
     ParcelUploadEx(ParcelUploadExRequest) -> ParcelUploadExResponse,
     |req, ctx| {
+        let content = content(req.content, None)?;
         let result = upload(ctx, Upload {
-            session_id: req.session_id.as_deref(),
-            file_name: req.file_name.as_deref(),
-            bytes: req.bytes,
-            content: content(req.content, None)?,
             network_id: req.network_id,
             mailbox_id: req.mailbox_id,
             ecgrid_id_from: req.ecgrid_id_from,
             ecgrid_id_to: req.ecgrid_id_to,
+            ..Upload::from_own_mailbox(
+                req.session_id.as_deref(), req.file_name.as_deref(), req.bytes, content,
+            )
         }).await?;
         Ok(ParcelUploadExResponse { result })
     }
@@ -146,15 +158,13 @@ operation! {
     /// (v3.2's `Bytes`/`Content` form accepted too).
     ParcelUploadExA(ParcelUploadExARequest) -> ParcelUploadExAResponse,
     |req, ctx| {
+        let content = content(req.content, req.content_base64)?;
         let result = upload(ctx, Upload {
-            session_id: req.session_id.as_deref(),
-            file_name: req.file_name.as_deref(),
-            bytes: req.bytes,
-            content: content(req.content, req.content_base64)?,
             network_id: req.network_id,
             mailbox_id: req.mailbox_id,
-            ecgrid_id_from: 0,
-            ecgrid_id_to: 0,
+            ..Upload::from_own_mailbox(
+                req.session_id.as_deref(), req.file_name.as_deref(), req.bytes, content,
+            )
         }).await?;
         Ok(ParcelUploadExAResponse { result })
     }
