@@ -42,6 +42,23 @@ fn original(file: &str) -> wsdl_gen::Element {
     wsdl_gen::parse(&text).expect("original WSDL parses")
 }
 
+/// The shadow comparison (`routing::compare`) compares children in document
+/// order, which is the WSDL's order only while no type leaves order free.
+#[test]
+fn every_complex_type_is_a_sequence_so_document_order_is_the_wsdls() {
+    for file in ["ECGridOS-v4.1.wsdl", "ECGridOS-v3.2.wsdl"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/reference/wsdl")
+            .join(file);
+        let text = std::fs::read_to_string(&path).expect("the reference WSDLs beside the checkout");
+        assert!(text.contains("<s:sequence"), "{file}");
+        assert!(
+            !text.contains("<s:all") && !text.contains("<s:choice"),
+            "{file}: a type whose children come in any order"
+        );
+    }
+}
+
 #[test]
 fn generated_schema_is_current() {
     let files = schema_gen::generate(
