@@ -361,4 +361,12 @@ mod tests {
         record_upstream(Upstream::Legacy, Some(0), std::time::Instant::now());
         assert_eq!(unknown_operation(), unknown);
     }
+
+    #[test]
+    fn an_answer_right_after_a_failure_makes_the_upstream_answered_again() {
+        record_upstream(Upstream::Legacy, None, std::time::Instant::now());
+        assert_eq!(answered_within(Upstream::Legacy), None);
+        record_upstream(Upstream::Legacy, Some(200), std::time::Instant::now());
+        assert!(answered_within(Upstream::Legacy).is_some());
+    }
 }
