@@ -34,6 +34,7 @@ pub mod config;
 pub mod coverage;
 pub mod domain;
 pub mod healthcheck;
+pub mod http1;
 pub mod legacy;
 pub mod legacy_demo;
 pub mod metrics;
