@@ -1,6 +1,7 @@
 //! An answer's head: the status line and headers, parsed with httparse,
 //! and what they say about the body's framing and the connection's reuse.
 
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -77,9 +78,17 @@ pub(super) fn parse_head(
     buf: &[u8],
     mut headers: Option<&mut HeaderMap>,
 ) -> Result<Option<Head>, H1Error> {
-    let mut parsed = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut parsed);
-    let len = match response.parse(buf) {
+    // Uninitialised room for the headers: httparse writes only as many as
+    // it finds (a 96-entry array of empty headers cost more to fill than
+    // parsing a legacy answer's few).
+    let mut parsed = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let parsing = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        &mut parsed,
+    );
+    let len = match parsing {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(H1Error::Malformed(format!("invalid HTTP answer head: {e}"))),
@@ -108,9 +117,14 @@ pub(super) fn parse_head(
     } else {
         Vec::new()
     };
+    if let Some(map) = headers.as_deref_mut() {
+        map.reserve(response.headers.len());
+    }
     for header in response.headers.iter() {
-        let value = std::str::from_utf8(header.value).unwrap_or("");
+        // Only the values the client reads are checked as text.
+        let text = || std::str::from_utf8(header.value).unwrap_or("");
         if header.name.eq_ignore_ascii_case("content-length") {
+            let value = text();
             let n = value.trim().parse::<usize>().map_err(|_| {
                 H1Error::Malformed(format!("invalid Content-Length {value:?} in the answer"))
             })?;
@@ -123,12 +137,12 @@ pub(super) fn parse_head(
         } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
             // Chunked only counts as the last coding; anything else means
             // the body runs until the connection closes (RFC 9112 §6.3).
-            let last = value.rsplit(',').next().unwrap_or("").trim();
+            let last = text().rsplit(',').next().unwrap_or("").trim();
             chunked = Some(last.eq_ignore_ascii_case("chunked"));
         } else if header.name.eq_ignore_ascii_case("keep-alive") {
             // `timeout=5, max=100` (RFC 2068 §19.7.1.1); unreadable parts
             // are ignored, as browsers do.
-            keep_alive_timeout = value
+            keep_alive_timeout = text()
                 .split(',')
                 .filter_map(|part| part.split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("timeout"))
@@ -136,7 +150,7 @@ pub(super) fn parse_head(
                 .map(Duration::from_secs)
                 .or(keep_alive_timeout);
         } else if header.name.eq_ignore_ascii_case("connection") {
-            for token in value.split(',').map(str::trim) {
+            for token in text().split(',').map(str::trim) {
                 if token.eq_ignore_ascii_case("close") {
                     keep_alive = false;
                 } else if token.eq_ignore_ascii_case("keep-alive") && response.version == Some(0) {

@@ -57,6 +57,10 @@ pub(super) async fn read_head<S: AsyncRead + Unpin>(
 ) -> Result<Head, H1Error> {
     let mut received = false;
     loop {
+        if conn.buf.is_empty() {
+            // Nothing to parse yet (a reused connection's buffer is empty).
+            fill(conn, received).await?;
+        }
         if let Some(map) = headers.as_deref_mut() {
             map.clear();
         }

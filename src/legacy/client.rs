@@ -17,6 +17,10 @@ use crate::soap::Fault;
 /// How long an idle connection to the legacy service is kept for reuse.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Largest request body copied into the request head's buffer, so that
+/// the request goes out in one write.
+const COPY_BODY_UP_TO: usize = 64 * 1024;
+
 /// `User-Agent` of a request whose client sent none.
 const USER_AGENT_LINE: &[u8] = concat!(
     "user-agent: ecgrid-gateway/",
@@ -214,7 +218,8 @@ impl LegacyClient {
         request: &LegacyRequest,
     ) -> Result<http::Response<AnswerBody>, LegacyError> {
         let mut head = Vec::with_capacity(
-            self.target_prefix.len()
+            request.body.len().min(COPY_BODY_UP_TO)
+                + self.target_prefix.len()
                 + request.path_and_query.len()
                 + self.fixed_fields.len()
                 + request.fields.len()
@@ -232,9 +237,17 @@ impl LegacyClient {
         head.extend_from_slice(b"content-length: ");
         head.extend_from_slice(itoa::Buffer::new().format(request.body.len()).as_bytes());
         head.extend_from_slice(b"\r\n\r\n");
+        // A small body goes in the head's buffer (one write, one system
+        // call: copying an envelope costs less); a large one (an upload)
+        // is written from its own buffer after it, never copied.
+        let small = request.body.len() <= COPY_BODY_UP_TO;
+        if small {
+            head.extend_from_slice(&request.body);
+        }
         let parts: [&[u8]; 2] = [&head, &request.body];
+        let parts = if small { &parts[..1] } else { &parts[..] };
         let started = std::time::Instant::now();
-        let exchange = self.pool.exchange_streamed(&self.origin, &parts, false);
+        let exchange = self.pool.exchange_streamed(&self.origin, parts, false);
         let answer = tokio::time::timeout(self.timeout, exchange).await;
         crate::metrics::record_upstream(
             crate::metrics::Upstream::Legacy,
