@@ -190,6 +190,23 @@ pub(super) fn parse_head(
     if framing == Framing::UntilClose {
         keep_alive = false;
     }
+    if let Some(map) = headers {
+        // What the body's reader will pass on is the decoded body: a
+        // length that `Transfer-Encoding` overrides is not its length
+        // (RFC 9112 §6.3: a proxy removes it), and repeated equal lengths
+        // become one.
+        match (framing, chunked) {
+            (_, Some(_)) => {
+                map.remove(http::header::CONTENT_LENGTH);
+            }
+            (Framing::Length(n), None)
+                if map.get_all(http::header::CONTENT_LENGTH).iter().count() > 1 =>
+            {
+                map.insert(http::header::CONTENT_LENGTH, HeaderValue::from(n));
+            }
+            _ => {}
+        }
+    }
     Ok(Some(Head {
         status,
         len,
@@ -314,6 +331,29 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_kept_length_is_the_decoded_bodys() {
+        let kept = |text: &str| {
+            let mut map = HeaderMap::new();
+            parse_head(text.as_bytes(), Some(&mut map))
+                .unwrap()
+                .unwrap();
+            map.get_all("content-length")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kept("HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            kept("HTTP/1.1 200 OK\r\ncontent-length: 5\r\nContent-Length: 5\r\n\r\n"),
+            ["5"]
+        );
+        assert_eq!(kept("HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n"), ["7"]);
     }
 
     #[test]
