@@ -2,7 +2,7 @@
 # Instructions per SOAP request, counted by valgrind (callgrind): the
 # gateway's user-space work without the noise of a shared machine's clock.
 #
-#   bash bench/instructions.sh BIN [BIN...]
+#   bash bench/instructions.sh [--passthrough] BIN [BIN...]
 #
 # For each build: starts the REST sandbox (this checkout's release build,
 # natively), the gateway BIN under callgrind (`serve --workers 1`, upstream
@@ -15,11 +15,19 @@
 # With KEEP_DUMPS=DIR, each build's callgrind dump is kept in DIR (as
 # <n>.callgrind) for `callgrind_annotate --inclusive=yes`.
 # Loopback only; needs valgrind (apt-get install valgrind).
+#
+# --passthrough: the legacy route instead (bench/passthrough.sh's request):
+# the upstream is bench/nginx-legacy.conf's fake legacy service (nginx, a
+# fixed CarbonCopyListResponse), the gateway runs `serve --workers 1
+# --legacy` it, and every request is SOAP 1.1 CarbonCopyList (untranslated,
+# so passed through; its SessionID an API key, passed unchanged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 die() { echo "instructions.sh: $*" >&2; exit 1; }
-[ $# -ge 1 ] || die "usage: bash bench/instructions.sh BIN [BIN...]"
+MODE=whoami
+if [ "${1:-}" = --passthrough ]; then MODE=passthrough; shift; fi
+[ $# -ge 1 ] || die "usage: bash bench/instructions.sh [--passthrough] BIN [BIN...]"
 command -v valgrind >/dev/null || die "valgrind is not installed (apt-get install valgrind)"
 command -v callgrind_control >/dev/null || die "callgrind_control is missing (valgrind package)"
 for bin in "$@"; do [ -x "$bin" ] || die "not an executable: $bin"; done
@@ -32,30 +40,46 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-RUST_LOG=warn "$SANDBOX_BIN" sandbox --listen "$UP" >/dev/null 2>&1 & PIDS+=($!)
+if [ "$MODE" = passthrough ]; then
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  [ -x "$NGINX" ] || die "nginx is needed for --passthrough (bash bench/passthrough.sh installs it)"
+  mkdir -p "$WORK/fake"
+  [ "$(id -u)" = 0 ] && USER_LINE="user root root;" || USER_LINE=""
+  sed -e "s|@USER_LINE@|$USER_LINE|" -e "s|@PREFIX@|$WORK/fake|g" -e "s|@LISTEN@|$UP|" \
+    bench/nginx-legacy.conf >"$WORK/fake/nginx.conf"
+  "$NGINX" -p "$WORK/fake" -c "$WORK/fake/nginx.conf" -g 'daemon off;' >"$WORK/fake.log" 2>&1 & PIDS+=($!)
+  # The REST upstream is never called on this route; a closed port makes sure.
+  UPSTREAM_ARGS=(--upstream "http://127.0.0.1:9" --legacy "http://$UP")
+  OPERATION=CarbonCopyList SESSION=bench-api-key
+else
+  RUST_LOG=warn "$SANDBOX_BIN" sandbox --listen "$UP" >/dev/null 2>&1 & PIDS+=($!)
+  UPSTREAM_ARGS=(--upstream "http://$UP")
+  OPERATION=WhoAmI SESSION=demo-api-key
+fi
 
-# send N: N WhoAmI requests over CONNS kept-alive connections, in turn;
+# send N: N $OPERATION requests over CONNS kept-alive connections, in turn;
 # fails on any answer that is not 200.
 send() {
-  python3 - "$GW" "$1" "$CONNS" <<'PY'
+  python3 - "$GW" "$1" "$CONNS" "$OPERATION" "$SESSION" <<'PY'
 import http.client, sys
 addr, n, conns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+op, session = sys.argv[4], sys.argv[5]
 host, port = addr.split(":")
 body = ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
         'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-        '<WhoAmI xmlns="https://os.ecgrid.io/"><SessionID>demo-api-key</SessionID>'
-        '</WhoAmI></soap:Body></soap:Envelope>').encode()
+        f'<{op} xmlns="https://os.ecgrid.io/"><SessionID>{session}</SessionID>'
+        f'</{op}></soap:Body></soap:Envelope>').encode()
 headers = {"Content-Type": "text/xml; charset=utf-8",
-           "SOAPAction": '"https://os.ecgrid.io/WhoAmI"'}
+           "SOAPAction": f'"https://os.ecgrid.io/{op}"'}
 pool = [http.client.HTTPConnection(host, int(port), timeout=60) for _ in range(conns)]
 for i in range(n):
     c = pool[i % conns]
     c.request("POST", "/v4.1/prod/ECGridOS.asmx", body, headers)
     r = c.getresponse()
     data = r.read()
-    if r.status != 200 or b"<WhoAmIResult>" not in data:
+    if r.status != 200 or f"<{op}Result>".encode() not in data:
         sys.exit(f"request {i}: HTTP {r.status}: {data[:200]!r}")
 PY
 }
@@ -64,7 +88,7 @@ ROWS=()
 for bin in "$@"; do
   out="$WORK/callgrind.out"
   RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
-    "$bin" serve --workers 1 --listen "$GW" --upstream "http://$UP" >"$WORK/gw.log" 2>&1 &
+    "$bin" serve --workers 1 --listen "$GW" "${UPSTREAM_ARGS[@]}" >"$WORK/gw.log" 2>&1 &
   vg=$!
   PIDS+=($vg)
   for _ in $(seq 300); do
@@ -95,7 +119,7 @@ done
 report=$(
   echo "## Instructions per request $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
-  echo "valgrind --tool=callgrind, \`serve --workers 1\`, RUST_LOG=warn; $WARMUP requests of warm-up, then $MEASURED SOAP 1.1 WhoAmI over $CONNS kept-alive connections; user-space instructions only (system calls not counted)."
+  echo "valgrind --tool=callgrind, \`serve --workers 1\`, RUST_LOG=warn; $WARMUP requests of warm-up, then $MEASURED SOAP 1.1 $OPERATION ($MODE) over $CONNS kept-alive connections; user-space instructions only (system calls not counted)."
   echo
   echo "| build | Ir for $MEASURED requests | Ir per request |"
   echo "|---|---:|---:|"

@@ -35,6 +35,7 @@ pub mod coverage;
 pub mod domain;
 pub mod head_refusal;
 pub mod healthcheck;
+pub mod http1;
 pub mod legacy;
 pub mod legacy_demo;
 pub mod metrics;

@@ -3,7 +3,8 @@
 //! upstream, a CONNECT tunnel with TLS end to end for an https:// one), with
 //! the proxy's credentials, and with TLS certificates verified: an untrusted
 //! upstream is refused, one whose CA `--upstream-ca` names is answered.
-//! Every server here is a one-shot thread on loopback; the upstream hosts
+//! The legacy client (`--legacy`) follows the same rules. Every server here
+//! is a one-shot thread on loopback; the upstream hosts
 //! either do not resolve or are only reachable through the proxy under test.
 
 mod support;
@@ -350,4 +351,121 @@ fn a_proxy_the_gateway_cannot_speak_stops_it_at_startup_naming_the_variable() {
         "{stderr}"
     );
     assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+/// A SOAP call of an untranslated operation: routed `legacy` with `--legacy`.
+const CARBON_COPY_LIST: &str = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><CarbonCopyList xmlns="https://os.ecgrid.io/"><SessionID>an-api-key</SessionID></CarbonCopyList></soap:Body></soap:Envelope>"#;
+
+/// Starts `serve` with `--legacy legacy` and `env` and passes one
+/// `CarbonCopyList` through; returns the gateway's HTTP response.
+fn legacy_call(legacy: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        // Never called (https so that `--upstream-ca` is allowed).
+        "--upstream",
+        "https://rest.ecgrid.invalid",
+        "--legacy",
+        legacy,
+    ];
+    args.extend_from_slice(extra);
+    let (_child, line) = first_line(&args, env);
+    post_soap(&listening_url(&line), "CarbonCopyList", CARBON_COPY_LIST)
+}
+
+#[test]
+fn the_legacy_service_is_reached_through_the_forward_proxy_in_absolute_form() {
+    // The legacy client writes its own request heads (src/legacy/client.rs):
+    // through a forward proxy the target is the absolute URL, with the
+    // proxy's credentials, the base URL's path in front of the client's.
+    let (tx, seen) = channel();
+    let proxy = one_shot_server(move |mut stream, head| {
+        // The envelope is read before answering (an unread body would
+        // make the close a reset that can beat the answer).
+        let length = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().to_string())
+            })
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; length];
+        let _ = stream.read_exact(&mut body);
+        let _ = stream.write_all(version_response().as_bytes());
+        let _ = tx.send((head, body));
+    });
+    let proxy_url = format!("http://alice:s3cret@{proxy}");
+    let response = legacy_call(
+        "http://legacy.ecgrid.invalid/soap",
+        &[],
+        &[("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", "")],
+    );
+    let (head, body) = seen
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the proxy got the legacy call");
+    assert!(
+        head.starts_with(
+            "POST http://legacy.ecgrid.invalid/soap/v4.1/prod/ECGridOS.asmx HTTP/1.1\r\n"
+        ),
+        "{head}"
+    );
+    let lower = head.to_ascii_lowercase();
+    assert!(
+        lower.contains("\r\nhost: legacy.ecgrid.invalid\r\n"),
+        "{head}"
+    );
+    assert!(
+        lower.contains("\r\nproxy-authorization: basic ywxpy2u6cznjcmv0\r\n"),
+        "{head}"
+    );
+    assert!(
+        lower.contains("\r\nsoapaction: \"https://os.ecgrid.io/carboncopylist\"\r\n"),
+        "{head}"
+    );
+    // The client's `Connection: close` is hop-by-hop.
+    assert!(!lower.contains("\r\nconnection:"), "{head}");
+    assert_eq!(body, CARBON_COPY_LIST.as_bytes());
+    // The answer comes back as the legacy side sent it.
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("9.9-via-proxy"), "{response}");
+    assert!(!response.contains("s3cret"), "{response}");
+}
+
+#[test]
+fn an_https_legacy_service_is_answered_only_when_its_ca_is_given() {
+    let untrusted = TlsUpstream::start();
+    let response = legacy_call(&untrusted.url(), &[], &[("NO_PROXY", "*")]);
+    let (outcome, _, request) = untrusted.seen();
+    assert_ne!(outcome, "handshake completed");
+    assert_eq!(request, None);
+    assert!(response.starts_with("HTTP/1.1 500"), "{response}");
+    assert!(
+        response.contains(&format!(
+            "the legacy ECGridOS service at {} could not be reached: invalid peer certificate",
+            untrusted.url()
+        )),
+        "{response}"
+    );
+
+    let trusted = TlsUpstream::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = trusted.ca_file(dir.path());
+    let response = legacy_call(
+        &trusted.url(),
+        &["--upstream-ca", &ca],
+        &[("NO_PROXY", "*")],
+    );
+    let (outcome, sni, request) = trusted.seen();
+    assert_eq!(outcome, "handshake completed");
+    assert_eq!(sni.as_deref(), Some("localhost"));
+    let request = request.expect("a request after the handshake");
+    assert!(
+        request.starts_with("POST /v4.1/prod/ECGridOS.asmx HTTP/1.1\r\n"),
+        "{request}"
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("9.9-via-proxy"), "{response}");
 }

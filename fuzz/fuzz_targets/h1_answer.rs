@@ -1,4 +1,4 @@
-//! Fuzzes the REST client's HTTP/1.1 answer reader (`rest::h1`: status
+//! Fuzzes the upstream clients' HTTP/1.1 answer reader (`http1`: status
 //! line, headers, interim answers, Content-Length, chunked and
 //! close-delimited bodies) on answers the "upstream" sends and then
 //! closes. It must return an answer or an error, never panic, and never
@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use ecgrid_gateway::rest::h1::read_answer_from;
+use ecgrid_gateway::http1::read_answer_from;
 use libfuzzer_sys::fuzz_target;
 
 const MAX_BODY: usize = 64 * 1024;

@@ -1,17 +1,15 @@
-//! [`LegacyClient`]: HTTP/1.1 to the legacy ECGridOS service, streamed.
+//! [`LegacyClient`]: HTTP/1.1 to the legacy ECGridOS service, answers
+//! streamed, on the gateway's own exchange ([`crate::http1`]: the calling
+//! task writes the request and reads the answer on a pooled connection).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Uri};
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http::{HeaderName, HeaderValue, StatusCode, Uri};
 use rustls::pki_types::CertificateDer;
 
+use crate::http1::{AnswerBody, H1Pool};
 use crate::rest::client::connector;
 use crate::rest::connect::{Route, UpstreamConnector};
 use crate::soap::Fault;
@@ -19,22 +17,88 @@ use crate::soap::Fault;
 /// How long an idle connection to the legacy service is kept for reuse.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// A request to the legacy service: a whole body (the envelope, read
-/// within `--max-body`), an answer whose body is a stream.
-pub type LegacyRequest = http::Request<Full<Bytes>>;
+/// Largest request body copied into the request head's buffer, so that
+/// the request goes out in one write.
+const COPY_BODY_UP_TO: usize = 64 * 1024;
+
+/// `User-Agent` of a request whose client sent none.
+const USER_AGENT_LINE: &[u8] = concat!(
+    "user-agent: ecgrid-gateway/",
+    env!("CARGO_PKG_VERSION"),
+    "\r\n"
+)
+.as_bytes();
+
+/// A `POST` to the legacy service, as it will be written: the path and
+/// query the SOAP client called, the end-to-end header lines, and the
+/// whole body (the envelope, read within `--max-body`). The client adds
+/// `Host`, `Content-Length`, `Proxy-Authorization` (a forward proxy's) and,
+/// when none was added, a `User-Agent` of the gateway's.
+#[derive(Debug, Clone)]
+pub struct LegacyRequest {
+    path_and_query: String,
+    /// `name: value\r\n` lines.
+    fields: Vec<u8>,
+    has_user_agent: bool,
+    body: Bytes,
+}
+
+impl LegacyRequest {
+    /// A `POST` of `body` to `path_and_query` (which must be a path, as a
+    /// request's URI has it) with no headers yet.
+    pub fn post(path_and_query: &str, body: Bytes) -> Result<Self, LegacyError> {
+        if !path_and_query.starts_with('/') || !path_and_query.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(LegacyError::Unreachable(format!(
+                "cannot form the request URL from the path {path_and_query:?}"
+            )));
+        }
+        Ok(LegacyRequest {
+            path_and_query: path_and_query.to_string(),
+            fields: Vec::with_capacity(256),
+            has_user_agent: false,
+            body,
+        })
+    }
+
+    /// Adds the header `name: value` (after those added before).
+    pub fn header(&mut self, name: &HeaderName, value: &HeaderValue) {
+        self.has_user_agent |= *name == http::header::USER_AGENT;
+        self.fields.extend_from_slice(name.as_str().as_bytes());
+        self.fields.extend_from_slice(b": ");
+        self.fields.extend_from_slice(value.as_bytes());
+        self.fields.extend_from_slice(b"\r\n");
+    }
+
+    /// The header lines added so far, as they will be written.
+    pub fn header_lines(&self) -> &[u8] {
+        &self.fields
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+}
 
 /// The client for one legacy ECGridOS base URL (`--legacy`).
 #[derive(Clone)]
 pub struct LegacyClient {
-    client: Client<HttpsConnector<UpstreamConnector>, Full<Bytes>>,
-    connector: HttpsConnector<UpstreamConnector>,
+    /// Idle connections (shared by clones; see [`LegacyClient::with_own_pool`]).
+    pool: Arc<H1Pool>,
+    /// What [`LegacyClient::with_own_pool`] builds a new pool over.
+    connector: hyper_rustls::HttpsConnector<UpstreamConnector>,
     route: Arc<Route>,
     base: Arc<str>,
-    /// `scheme://authority`, parsed once.
+    /// `scheme://authority`, parsed once: what connections are opened to.
     origin: Uri,
-    /// The base URL's path without a trailing slash ("" for none): a
-    /// request's own path is appended to it.
-    base_path: Arc<str>,
+    /// Every request's head up to its path, built once: `POST `, the
+    /// origin when a forward proxy takes the absolute URL, and the base
+    /// URL's path without a trailing slash (a request's own path follows).
+    target_prefix: Arc<[u8]>,
+    /// The header lines every request starts with, built once: `Host` and
+    /// a forward proxy's `Proxy-Authorization`.
+    fixed_fields: Arc<[u8]>,
     timeout: Duration,
 }
 
@@ -92,35 +156,41 @@ impl LegacyClient {
             .ascii_serialization()
             .parse()
             .map_err(|e| invalid(&e))?;
-        if origin.scheme().is_none() || origin.authority().is_none() {
+        let (Some(scheme), Some(authority)) = (origin.scheme_str(), origin.authority()) else {
             return Err(invalid(&"expected an http:// or https:// URL with a host"));
-        }
+        };
         let route = Arc::new(Route::from_env(&origin).map_err(|e| format!("--legacy: {e}"))?);
+        let base_path = parsed.path().trim_end_matches('/');
+        let mut target_prefix = b"POST ".to_vec();
+        if matches!(*route, Route::Forward { .. }) {
+            // A forward proxy takes the absolute URL.
+            target_prefix.extend_from_slice(format!("{scheme}://{authority}").as_bytes());
+        }
+        target_prefix.extend_from_slice(base_path.as_bytes());
+        let mut fixed_fields = format!("host: {authority}\r\n").into_bytes();
+        if let Some(auth) = route.request_auth() {
+            fixed_fields.extend_from_slice(b"proxy-authorization: ");
+            fixed_fields.extend_from_slice(auth.as_bytes());
+            fixed_fields.extend_from_slice(b"\r\n");
+        }
         let connector = connector(route.clone(), timeout, extra_roots)?;
         Ok(LegacyClient {
-            client: Self::pooled(&connector),
+            pool: Arc::new(H1Pool::new(connector.clone(), POOL_IDLE_TIMEOUT)),
             connector,
             route,
             base: base.into(),
             origin,
-            base_path: parsed.path().trim_end_matches('/').into(),
+            target_prefix: target_prefix.into(),
+            fixed_fields: fixed_fields.into(),
             timeout,
         })
-    }
-
-    fn pooled(
-        connector: &HttpsConnector<UpstreamConnector>,
-    ) -> Client<HttpsConnector<UpstreamConnector>, Full<Bytes>> {
-        Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(connector.clone())
     }
 
     /// The same client with a connection pool of its own (one per worker,
     /// as for the REST client; a clone shares the pool).
     pub fn with_own_pool(&self) -> LegacyClient {
         LegacyClient {
-            client: Self::pooled(&self.connector),
+            pool: Arc::new(H1Pool::new(self.connector.clone(), POOL_IDLE_TIMEOUT)),
             ..self.clone()
         }
     }
@@ -136,61 +206,67 @@ impl LegacyClient {
         self.timeout
     }
 
-    /// Sends `request`, whose URI holds only a path and query (the path the
-    /// SOAP client called), to the same path under the legacy base URL, and
-    /// returns the answer once its head arrived; the body follows as a
-    /// stream. `Host` is the legacy service's.
+    /// Sends `request` to its path under the legacy base URL and returns
+    /// the answer once its head arrived (within `--upstream-timeout`, the
+    /// connection included); the body follows as a stream, and its
+    /// headers are the legacy service's less the hop-by-hop ones. A request
+    /// is sent again on a new connection only when a reused one turned out
+    /// closed before the upstream could have read it (a POST is never
+    /// repeated once the upstream may have acted on it).
     pub async fn send(
         &self,
-        mut request: LegacyRequest,
-    ) -> Result<http::Response<Incoming>, LegacyError> {
-        let path_and_query = request
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_string();
-        let uri = Uri::builder()
-            .scheme(self.origin.scheme_str().unwrap_or("http"))
-            .authority(self.origin.authority().map_or("", |a| a.as_str()))
-            .path_and_query(format!("{}{path_and_query}", self.base_path))
-            .build()
-            .map_err(|e| LegacyError::Unreachable(format!("cannot form the request URL: {e}")))?;
-        *request.uri_mut() = uri;
-        let headers = request.headers_mut();
-        headers.remove(header::HOST);
-        if let Some(auth) = self.route.request_auth() {
-            headers.insert(header::PROXY_AUTHORIZATION, auth.clone());
+        request: &LegacyRequest,
+    ) -> Result<http::Response<AnswerBody>, LegacyError> {
+        let mut head = Vec::with_capacity(
+            request.body.len().min(COPY_BODY_UP_TO)
+                + self.target_prefix.len()
+                + request.path_and_query.len()
+                + self.fixed_fields.len()
+                + request.fields.len()
+                + USER_AGENT_LINE.len()
+                + 48,
+        );
+        head.extend_from_slice(&self.target_prefix);
+        head.extend_from_slice(request.path_and_query.as_bytes());
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+        head.extend_from_slice(&self.fixed_fields);
+        head.extend_from_slice(&request.fields);
+        if !request.has_user_agent {
+            head.extend_from_slice(USER_AGENT_LINE);
         }
-        if !headers.contains_key(header::USER_AGENT) {
-            headers.insert(
-                header::USER_AGENT,
-                HeaderValue::from_static(concat!("ecgrid-gateway/", env!("CARGO_PKG_VERSION"))),
-            );
+        head.extend_from_slice(b"content-length: ");
+        head.extend_from_slice(itoa::Buffer::new().format(request.body.len()).as_bytes());
+        head.extend_from_slice(b"\r\n\r\n");
+        // A small body goes in the head's buffer (one write, one system
+        // call: copying an envelope costs less); a large one (an upload)
+        // is written from its own buffer after it, never copied.
+        let small = request.body.len() <= COPY_BODY_UP_TO;
+        if small {
+            head.extend_from_slice(&request.body);
         }
+        let parts: [&[u8]; 2] = [&head, &request.body];
+        let parts = if small { &parts[..1] } else { &parts[..] };
         let started = std::time::Instant::now();
-        let answer = tokio::time::timeout(self.timeout, self.client.request(request)).await;
+        let exchange = self.pool.exchange_streamed(&self.origin, parts, false);
+        let answer = tokio::time::timeout(self.timeout, exchange).await;
         crate::metrics::record_upstream(
             crate::metrics::Upstream::Legacy,
             match &answer {
-                Ok(Ok(response)) => Some(response.status().as_u16()),
+                Ok(Ok(answer)) => Some(answer.status),
                 _ => None,
             },
             started,
         );
-        match answer {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => Err(LegacyError::Unreachable(root_cause(&e))),
-            Err(_) => Err(LegacyError::Timeout(self.timeout)),
-        }
+        let answer = match answer {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) => return Err(LegacyError::Unreachable(e.to_string())),
+            Err(_) => return Err(LegacyError::Timeout(self.timeout)),
+        };
+        let status = StatusCode::from_u16(answer.status)
+            .map_err(|e| LegacyError::Unreachable(format!("invalid answer status: {e}")))?;
+        let mut response = http::Response::new(answer.body);
+        *response.status_mut() = status;
+        *response.headers_mut() = answer.headers;
+        Ok(response)
     }
-}
-
-/// The innermost cause of an error, which is what says what went wrong
-/// (`Connection refused (os error 111)`), not the client's wrapper text.
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(inner) = cause.source() {
-        cause = inner;
-    }
-    cause.to_string()
 }

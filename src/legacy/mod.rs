@@ -6,10 +6,12 @@
 //!
 //! A sibling of [`crate::rest`]: the same connector (TCP, the proxy route
 //! from `HTTP(S)_PROXY`/`NO_PROXY`, TLS trusting the Mozilla roots and
-//! `--upstream-ca`) and the same `--upstream-timeout`. Unlike the REST
-//! client, answers are not read whole: a pass-through answer is streamed
-//! back to the SOAP client as it arrives (a 50 MiB `ParcelDownload` is never
-//! held), so this client is hyper's pooled one, whose body is a stream.
+//! `--upstream-ca`) and the same `--upstream-timeout`, and the same HTTP/1.1
+//! exchange ([`crate::http1`]). Unlike the REST client, answers are not
+//! read whole: a pass-through answer is streamed back to the SOAP client
+//! as it arrives (a 50 MiB `ParcelDownload` is never held), its body
+//! decoded from the connection as the client takes it
+//! ([`crate::http1::AnswerBody`]).
 
 mod client;
 pub mod session_calls;

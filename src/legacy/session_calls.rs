@@ -4,11 +4,11 @@
 //! generated v4.1 client would send them.
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method};
-use http_body_util::{BodyExt, Full, Limited};
+use http::{header, HeaderName, HeaderValue};
+use http_body_util::{BodyExt, Limited};
 use quick_xml::events::Event;
 
-use super::client::{LegacyClient, LegacyError};
+use super::client::{LegacyClient, LegacyError, LegacyRequest};
 use crate::soap::writer::escape_into;
 
 /// The path and namespace the gateway's own calls use.
@@ -95,15 +95,15 @@ async fn call(
     );
     let action = HeaderValue::from_str(&format!("\"{NS}{operation}\""))
         .map_err(|e| SessionCallError::BadAnswer(e.to_string()))?;
-    let request = http::Request::builder()
-        .method(Method::POST)
-        .uri(PATH)
-        .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
-        .header("soapaction", action)
-        .body(Full::new(Bytes::from(envelope)))
-        .map_err(|e| SessionCallError::BadAnswer(e.to_string()))?;
+    let mut request =
+        LegacyRequest::post(PATH, Bytes::from(envelope)).map_err(SessionCallError::Unavailable)?;
+    request.header(
+        &header::CONTENT_TYPE,
+        &HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    request.header(&HeaderName::from_static("soapaction"), &action);
     let response = client
-        .send(request)
+        .send(&request)
         .await
         .map_err(SessionCallError::Unavailable)?;
     let status = response.status();

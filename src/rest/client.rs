@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::connect::{Route, UpstreamConnector};
 use super::error::RestError;
-use super::h1::{H1Error, H1Pool};
+use crate::http1::{H1Error, H1Pool};
 
 /// Room left before a JSON body for the request head (a longer head, e.g.
 /// a very long bearer token, is copied in front of the body instead).

@@ -1,7 +1,7 @@
 //! Typed client for the ECGrid REST v2 API (the contract is `docs/REST.md`).
 //!
 //! One [`RestClient`] per worker (its own HTTP/1.1 exchange and pool,
-//! [`h1`]; TLS by rustls; connect and request timeouts; the proxy from the
+//! [`crate::http1`]; TLS by rustls; connect and request timeouts; the proxy from the
 //! environment, [`connect`]) makes every upstream call. The `{success, data, errorCode, message}`
 //! envelope is decoded in one place ([`client`]), and every failure becomes a
 //! [`RestError`] that maps onto a SOAP fault by DESIGN.md rule 4 ([`error`]).
@@ -12,7 +12,6 @@ pub mod client;
 pub mod connect;
 pub mod directory;
 pub mod error;
-pub mod h1;
 pub mod paging;
 pub mod parcels;
 pub mod timestamp;

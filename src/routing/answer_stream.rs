@@ -17,7 +17,9 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::{Body, Frame, SizeHint};
+
+use crate::http1::AnswerBody;
 use tokio::time::{Instant, Sleep};
 
 /// Why a streamed answer was cut off.
@@ -41,7 +43,7 @@ impl Swap {
 
 /// A legacy answer body, streamed.
 pub struct AnswerStream {
-    inner: Incoming,
+    inner: AnswerBody,
     swap: Option<Swap>,
     /// Bytes held back (a possible start of a match).
     carry: BytesMut,
@@ -57,7 +59,7 @@ pub struct AnswerStream {
 impl AnswerStream {
     /// `inner` passed on, with `swap` applied, waiting at most `idle` for
     /// each piece.
-    pub fn new(inner: Incoming, swap: Option<Swap>, idle: Duration) -> Self {
+    pub fn new(inner: AnswerBody, swap: Option<Swap>, idle: Duration) -> Self {
         let swap = swap.filter(|s| !s.from.is_empty());
         AnswerStream {
             inner,

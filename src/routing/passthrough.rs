@@ -7,70 +7,63 @@
 //! other end-to-end header. Not forwarded: the hop-by-hop headers (RFC 9110
 //! §7.6.1: `Connection` and the headers it names, `Keep-Alive`,
 //! `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`), `Host` (the
-//! legacy service's own) and `Expect`. `X-Request-Id` carries the gateway's
+//! legacy service's own), `Content-Length` (the client writes the length
+//! of the body it sends) and `Expect`. `X-Request-Id` carries the gateway's
 //! request id. The answer comes back with its status, headers (less
-//! hop-by-hop) and body as the legacy service sent them, the body streamed
+//! hop-by-hop, dropped as its head is read: [`crate::http1::head`]) and
+//! body as the legacy service sent them, the body streamed
 //! ([`super::answer_stream`]).
+//!
+//! [`legacy_request`] is the one place where the headers of a request to
+//! the legacy service are chosen (pass-through and shadow alike).
 
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderName, HeaderValue};
-use http_body_util::Full;
 
+use crate::http1::head::{connection_names, is_hop_by_hop};
 use crate::legacy::{LegacyClient, LegacyError, LegacyRequest};
 
 use super::answer_stream::{AnswerStream, Swap};
 
-/// The headers that never cross a proxy (besides those `Connection` names).
-const HOP_BY_HOP: [HeaderName; 8] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    HeaderName::from_static("proxy-connection"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-];
+/// `X-Request-Id`, the gateway's request id on the way out.
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Removes the hop-by-hop headers from `headers`.
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-        .collect();
-    for name in named.iter().chain(HOP_BY_HOP.iter()) {
-        headers.remove(name);
-    }
-    headers.remove(header::UPGRADE);
-}
-
-/// The request to send: `headers` of the client's request (consumed),
-/// `path_and_query` as called, `body` as it will go (swapped already).
+/// The request to send: the client's `headers` (end-to-end ones, in one
+/// pass), `path_and_query` as called, `body` as it will go (swapped
+/// already), and `request_id` as `X-Request-Id`.
 pub fn legacy_request(
     path_and_query: &str,
-    mut headers: HeaderMap,
+    headers: &HeaderMap,
     body: Bytes,
     request_id: &str,
 ) -> Result<LegacyRequest, LegacyError> {
-    strip_hop_by_hop(&mut headers);
-    headers.remove(header::HOST);
-    headers.remove(header::EXPECT);
-    // The body's length is the one sent (hyper writes it).
-    headers.remove(header::CONTENT_LENGTH);
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert("x-request-id", value);
+    let mut request = LegacyRequest::post(path_and_query, body)?;
+    let request_id = HeaderValue::from_str(request_id).ok();
+    // The names a `Connection` header lists (usually none: `keep-alive`
+    // and `close` name no header).
+    let named: Vec<&[u8]> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .flat_map(|value| connection_names(value.as_bytes()))
+        .collect();
+    for (name, value) in headers {
+        let dropped = is_hop_by_hop(name.as_str())
+            || *name == header::HOST
+            || *name == header::EXPECT
+            || *name == header::CONTENT_LENGTH
+            || (*name == X_REQUEST_ID && request_id.is_some())
+            || named
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name.as_str().as_bytes()));
+        if !dropped {
+            request.header(name, value);
+        }
     }
-    let mut request = http::Request::builder()
-        .method(http::Method::POST)
-        .uri(path_and_query)
-        .body(Full::new(body))
-        .map_err(|e| LegacyError::Unreachable(format!("cannot form the request: {e}")))?;
-    *request.headers_mut() = headers;
+    if let Some(value) = &request_id {
+        request.header(&X_REQUEST_ID, value);
+    }
     Ok(request)
 }
 
@@ -87,12 +80,11 @@ pub fn splice(body: &[u8], range: std::ops::Range<usize>, with: &[u8]) -> Bytes 
 /// body streamed with `answer_swap` applied.
 pub async fn forward(
     legacy: &LegacyClient,
-    request: LegacyRequest,
+    request: &LegacyRequest,
     answer_swap: Option<Swap>,
 ) -> Result<Response, LegacyError> {
     let answer = legacy.send(request).await?;
     let (mut parts, incoming) = answer.into_parts();
-    strip_hop_by_hop(&mut parts.headers);
     if answer_swap.as_ref().is_some_and(|s| !s.same_length()) {
         parts.headers.remove(header::CONTENT_LENGTH);
     }
@@ -117,15 +109,29 @@ mod tests {
             header::TRANSFER_ENCODING,
             HeaderValue::from_static("chunked"),
         );
+        h.insert(header::HOST, HeaderValue::from_static("gateway:8080"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("12"));
+        h.insert(header::EXPECT, HeaderValue::from_static("100-continue"));
+        h.insert("x-request-id", HeaderValue::from_static("client-id"));
         h.insert(
             "soapaction",
             HeaderValue::from_static("\"https://os.ecgrid.io/X\""),
         );
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-        strip_hop_by_hop(&mut h);
-        let mut left: Vec<_> = h.keys().map(|k| k.as_str()).collect();
+        let request = legacy_request("/v4.1/prod/ECGridOS.asmx", &h, Bytes::new(), "gw-1").unwrap();
+        let mut left: Vec<&str> = std::str::from_utf8(request.header_lines())
+            .unwrap()
+            .split_terminator("\r\n")
+            .collect();
         left.sort_unstable();
-        assert_eq!(left, ["content-type", "soapaction"]);
+        assert_eq!(
+            left,
+            [
+                "content-type: text/xml",
+                "soapaction: \"https://os.ecgrid.io/X\"",
+                "x-request-id: gw-1",
+            ]
+        );
     }
 
     #[test]

@@ -143,12 +143,11 @@ impl Router {
             Ok(swapped) => swapped,
             Err(fault) => return fault_response(call.version, &fault),
         };
-        let sent = legacy_request(&call.path_and_query, call.headers, body, &call.request_id)
-            .map(|request| passthrough::forward(client, request, swap));
-        let result = match sent {
-            Ok(forwarding) => forwarding.await,
-            Err(e) => Err(e),
-        };
+        let result =
+            match legacy_request(&call.path_and_query, &call.headers, body, &call.request_id) {
+                Ok(request) => passthrough::forward(client, &request, swap).await,
+                Err(e) => Err(e),
+            };
         match result {
             Ok(response) => response,
             Err(e) => {

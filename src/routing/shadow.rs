@@ -26,7 +26,7 @@ use crate::soap::SoapVersion;
 
 use super::answer_stream::{replace_all, Swap};
 use super::compare::{differences, read_body};
-use super::passthrough::{legacy_request, strip_hop_by_hop};
+use super::passthrough::legacy_request;
 use super::router::{fault_response, RestAnswer, ShadowSettings};
 use super::stats::{MigrationStats, Outcome};
 use super::table::ShadowPrimary;
@@ -147,14 +147,14 @@ impl LegacyRead {
         let base = self.client.base().to_string();
         let request = legacy_request(
             &self.path_and_query,
-            self.headers.clone(),
+            &self.headers,
             self.body.clone(),
             &self.request_id,
         )
         .map_err(|e| e.into_fault(&base).message)?;
         let answer = self
             .client
-            .send(request)
+            .send(&request)
             .await
             .map_err(|e| e.into_fault(&base).message)?;
         let (parts, body) = answer.into_parts();
@@ -201,8 +201,9 @@ async fn join(handle: JoinHandle<SideResult>, side: &str) -> SideResult {
 fn rebuild(parts: &http::response::Parts, bytes: Bytes) -> Response {
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = parts.status;
+    // (The legacy answer's hop-by-hop headers were dropped as its head was
+    // read; the REST side's response has none.)
     let mut headers = parts.headers.clone();
-    strip_hop_by_hop(&mut headers);
     headers.remove(header::CONTENT_LENGTH);
     *response.headers_mut() = headers;
     response
