@@ -180,7 +180,7 @@ pub async fn spawn_redis_gateway(
     redis: &str,
     extra: &[&str],
 ) -> (super::binary::Running, String) {
-    let mut args: Vec<String> = [
+    let args: Vec<String> = [
         "serve",
         "--listen",
         "127.0.0.1:0",
