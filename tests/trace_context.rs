@@ -104,7 +104,8 @@ async fn traceparent_is_continued_or_started_sent_upstream_and_logged() {
     let logs = captured.text();
     let finished: Vec<&str> = logs
         .lines()
-        .filter(|l| l.contains("request finished"))
+        // This test's requests (the other test of this binary logs too).
+        .filter(|l| l.contains("request finished") && l.contains("request_id=trace-test-1"))
         .collect();
     assert_eq!(finished.len(), 4, "{logs}");
     for (line, value) in finished.iter().zip(&sent) {
@@ -114,4 +115,57 @@ async fn traceparent_is_continued_or_started_sent_upstream_and_logged() {
             "{line} / {value}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_legacy_route_carries_the_calls_traceparent() {
+    use ecgrid_gateway::routing::table::LegacyService;
+    use ecgrid_gateway::routing::{DefaultRoute, RouteSettings};
+    use support::fake_legacy::{fixed, FakeLegacy};
+    let fake = FakeLegacy::start("pw").await;
+    fake.script(
+        "CarbonCopyList",
+        fixed("<CarbonCopyListResponse xmlns=\"https://os.ecgrid.io/\"/>"),
+    );
+    let mut config = config_for("http://127.0.0.1:9");
+    config.routing = RouteSettings {
+        legacy: Some(LegacyService::Url(fake.base.clone())),
+        default_route: DefaultRoute::Legacy,
+        ..RouteSettings::default()
+    };
+    let gw = spawn_gateway(&config).await;
+    for traceparent in [Some(GIVEN), None] {
+        let mut request = gw
+            .http
+            .post(gw.url(PATH41))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(envelope(
+                Soap::V11,
+                NS41,
+                "CarbonCopyList",
+                &[("SessionID", "key-for-trace-test")],
+            ));
+        if let Some(value) = traceparent {
+            request = request.header("traceparent", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    gw.stop().await;
+    let sent: Vec<String> = fake
+        .received_of("CarbonCopyList")
+        .iter()
+        .map(|r| r.header("traceparent").expect("a traceparent").to_string())
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().all(|v| is_valid_traceparent(v)), "{sent:?}");
+    // The client's trace continued, the gateway's span as the parent.
+    assert!(
+        sent[0].starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{}",
+        sent[0]
+    );
+    assert_ne!(sent[0], GIVEN);
+    // None given: one started.
+    assert_ne!(&sent[1][3..35], "4bf92f3577b34da6a3ce929d0e0e4736");
 }

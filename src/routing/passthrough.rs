@@ -9,7 +9,10 @@
 //! `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade`), `Host` (the
 //! legacy service's own), `Content-Length` (the client writes the length
 //! of the body it sends) and `Expect`. `X-Request-Id` carries the gateway's
-//! request id. The answer comes back with its status, headers (less
+//! request id, and `traceparent` the call's W3C trace context (the
+//! client's trace continued with the gateway's span as the parent, as on
+//! every REST call; the client's own `traceparent` is replaced, its
+//! `tracestate` passed on as received). The answer comes back with its status, headers (less
 //! hop-by-hop, dropped as its head is read: [`crate::http1::head`]) and
 //! body as the legacy service sent them, the body streamed
 //! ([`super::answer_stream`]).
@@ -29,10 +32,14 @@ use super::answer_stream::{AnswerStream, Swap};
 
 /// `X-Request-Id`, the gateway's request id on the way out.
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// `traceparent`, the call's trace context on the way out.
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// The request to send: the client's `headers` (end-to-end ones, in one
 /// pass), `path_and_query` as called, `body` as it will go (swapped
-/// already), and `request_id` as `X-Request-Id`.
+/// already), `request_id` as `X-Request-Id`, and the current call's
+/// `traceparent` (`call_scope`) in place of the client's when there is a
+/// call.
 pub fn legacy_request(
     path_and_query: &str,
     headers: &HeaderMap,
@@ -41,6 +48,8 @@ pub fn legacy_request(
 ) -> Result<LegacyRequest, LegacyError> {
     let mut request = LegacyRequest::post(path_and_query, body)?;
     let request_id = HeaderValue::from_str(request_id).ok();
+    let traceparent =
+        crate::call_scope::traceparent().and_then(|value| HeaderValue::from_bytes(&value).ok());
     // The names a `Connection` header lists (usually none: `keep-alive`
     // and `close` name no header).
     let named: Vec<&[u8]> = headers
@@ -54,6 +63,7 @@ pub fn legacy_request(
             || *name == header::EXPECT
             || *name == header::CONTENT_LENGTH
             || (*name == X_REQUEST_ID && request_id.is_some())
+            || (*name == TRACEPARENT && traceparent.is_some())
             || named
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(name.as_str().as_bytes()));
@@ -63,6 +73,9 @@ pub fn legacy_request(
     }
     if let Some(value) = &request_id {
         request.header(&X_REQUEST_ID, value);
+    }
+    if let Some(value) = &traceparent {
+        request.header(&TRACEPARENT, value);
     }
     Ok(request)
 }
@@ -131,6 +144,52 @@ mod tests {
                 "soapaction: \"https://os.ecgrid.io/X\"",
                 "x-request-id: gw-1",
             ]
+        );
+    }
+
+    /// The header lines of the request `legacy_request` makes of `headers`.
+    fn lines_of(headers: &HeaderMap) -> Vec<String> {
+        let request = legacy_request("/v4.1/prod/ECGridOS.asmx", headers, Bytes::new(), "gw-1");
+        std::str::from_utf8(request.unwrap().header_lines())
+            .unwrap()
+            .split_terminator("\r\n")
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_calls_traceparent_replaces_the_clients_and_tracestate_passes() {
+        use crate::call_scope::{CallScope, CURRENT};
+        use crate::trace_context::TraceContext;
+        const CLIENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let mut h = HeaderMap::new();
+        h.insert("traceparent", HeaderValue::from_static(CLIENT));
+        h.insert("tracestate", HeaderValue::from_static("vendor=1"));
+        // Outside a call: passed on as received.
+        let outside = lines_of(&h);
+        assert!(
+            outside.contains(&format!("traceparent: {CLIENT}")),
+            "{outside:?}"
+        );
+        // In a call: the call's own, which continues the client's trace.
+        let trace =
+            TraceContext::continue_or_start(Some(CLIENT.as_bytes()), || 0x1234_5678_9abc_def0);
+        let scope = CallScope {
+            trace,
+            labels: std::cell::Cell::new(crate::metrics::CallLabels::new()),
+        };
+        let inside = CURRENT.sync_scope(scope, || lines_of(&h));
+        let sent: Vec<&String> = inside
+            .iter()
+            .filter(|l| l.starts_with("traceparent:"))
+            .collect();
+        assert_eq!(
+            sent,
+            [&"traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-123456789abcdef0-01".to_string()]
+        );
+        assert!(
+            inside.contains(&"tracestate: vendor=1".to_string()),
+            "{inside:?}"
         );
     }
 
