@@ -234,10 +234,18 @@ mod tests {
                 String::from_utf8_lossy(buf)
             );
         }
-        let mut long = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nx: ".to_vec();
-        long.extend(std::iter::repeat_n(b'a', MAX_REFUSAL_HEAD));
-        long.extend_from_slice(b"\r\n\r\n");
-        assert_eq!(refused_status(&long), None);
+    }
+
+    #[test]
+    fn a_head_is_taken_up_to_max_refusal_head_bytes_and_not_past() {
+        let head_of = |len: usize| {
+            let mut head = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nx: ".to_vec();
+            head.resize(len - 4, b'a');
+            head.extend_from_slice(b"\r\n\r\n");
+            head
+        };
+        assert_eq!(refused_status(&head_of(MAX_REFUSAL_HEAD)), Some(400));
+        assert_eq!(refused_status(&head_of(MAX_REFUSAL_HEAD + 1)), None);
     }
 
     #[test]

@@ -28,6 +28,27 @@ fn is_valid_traceparent(value: &str) -> bool {
         && parts[2] != "0".repeat(16)
 }
 
+/// A SOAP 1.1 call of `op` with an API key as SessionID, `request_id` as
+/// `X-Request-Id` and `traceparent` when given; it must answer 200.
+async fn call(gw: &TestGateway, op: &str, request_id: &str, traceparent: Option<&str>) {
+    let mut request = gw
+        .http
+        .post(gw.url(PATH41))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .header("X-Request-Id", request_id)
+        .body(envelope(
+            Soap::V11,
+            NS41,
+            op,
+            &[("SessionID", "key-for-trace-test")],
+        ));
+    if let Some(value) = traceparent {
+        request = request.header("traceparent", value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{op}");
+}
+
 #[tokio::test]
 async fn traceparent_is_continued_or_started_sent_upstream_and_logged() {
     let captured = CapturedLogs::default();
@@ -42,26 +63,7 @@ async fn traceparent_is_continued_or_started_sent_upstream_and_logged() {
         .mount(&server)
         .await;
     let gw = spawn_gateway(&config_for(&server.uri())).await;
-    let whoami = |traceparent: Option<&'static str>| {
-        let mut request = gw
-            .http
-            .post(gw.url(PATH41))
-            .header("Content-Type", "text/xml; charset=utf-8")
-            .header("X-Request-Id", "trace-test-1")
-            .body(envelope(
-                Soap::V11,
-                NS41,
-                "WhoAmI",
-                &[("SessionID", "key-for-trace-test")],
-            ));
-        if let Some(value) = traceparent {
-            request = request.header("traceparent", value);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            assert_eq!(response.status(), 200);
-        }
-    };
+    let whoami = |traceparent| call(&gw, "WhoAmI", "trace-test-1", traceparent);
     whoami(Some(GIVEN)).await;
     whoami(None).await;
     whoami(None).await;
@@ -135,21 +137,7 @@ async fn the_legacy_route_carries_the_calls_traceparent() {
     };
     let gw = spawn_gateway(&config).await;
     for traceparent in [Some(GIVEN), None] {
-        let mut request = gw
-            .http
-            .post(gw.url(PATH41))
-            .header("Content-Type", "text/xml; charset=utf-8")
-            .body(envelope(
-                Soap::V11,
-                NS41,
-                "CarbonCopyList",
-                &[("SessionID", "key-for-trace-test")],
-            ));
-        if let Some(value) = traceparent {
-            request = request.header("traceparent", value);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 200);
+        call(&gw, "CarbonCopyList", "trace-test-legacy", traceparent).await;
     }
     gw.stop().await;
     let sent: Vec<String> = fake
