@@ -151,18 +151,22 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The clock as ECGridOS writes it (no offset, milliseconds).
+/// The clock as ECGridOS's .NET serializer writes a `DateTime` (no offset,
+/// seven fractional digits: 100 ns ticks). Two reads of it are never
+/// equal (each is a network round trip apart), which is what lets the
+/// shadow's noise learning see it change; at millisecond precision two
+/// fast reads could show the same value.
 pub fn now_utc() -> String {
     let now = time::OffsetDateTime::now_utc();
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}",
         now.year(),
         u8::from(now.month()),
         now.day(),
         now.hour(),
         now.minute(),
         now.second(),
-        now.millisecond()
+        now.nanosecond() / 100
     )
 }
 
