@@ -370,22 +370,94 @@ fn redis_without_a_key_refuses_to_start_naming_the_flag_and_hiding_the_password(
     assert!(!help.contains(KEY) && !help.contains("hunter2"), "{help}");
 }
 
-/// The store opened on `redis` as `serve --sessions` would.
-async fn store_on(redis: &RedisServer) -> ecgrid_gateway::session::SessionStore {
+/// The store opened on `redis` as `serve --sessions` would, sealing with
+/// `key` (and opening with `previous` during a rotation).
+async fn store_with(
+    redis: &RedisServer,
+    key: &str,
+    previous: Option<&str>,
+) -> ecgrid_gateway::session::SessionStore {
     use ecgrid_gateway::session::{SessionBackend, SessionKey, SessionStore};
     let backend = SessionBackend::Redis {
         target: ecgrid_gateway::session::RedisTarget::parse(&redis.url()).unwrap(),
-        key: SessionKey::from_hex(KEY).unwrap(),
-        previous_key: None,
+        key: SessionKey::from_hex(key).unwrap(),
+        previous_key: previous.map(|p| SessionKey::from_hex(p).unwrap()),
     };
     SessionStore::open(&backend, Duration::from_secs(60), 1000)
         .await
         .unwrap()
 }
 
+/// The store opened on `redis` with the tests' key.
+async fn store_on(redis: &RedisServer) -> ecgrid_gateway::session::SessionStore {
+    store_with(redis, KEY, None).await
+}
+
+/// A session as Login stores it.
+fn a_session(user_id: i32) -> ecgrid_gateway::session::Session {
+    ecgrid_gateway::session::Session {
+        token: "t".into(),
+        expires_at: None,
+        user_id,
+        created: time::OffsetDateTime::now_utc(),
+        legacy_session_id: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_near_cache_answers_for_two_seconds_without_redis_then_asks_it() {
+    use ecgrid_gateway::session::SessionId;
+    let mut redis = RedisServer::start();
+    let store = store_on(&redis).await;
+    let id = SessionId::generate().unwrap();
+    store.insert(id, a_session(9)).await.unwrap();
+    redis.kill();
+    let stored = Instant::now();
+    let cached = store.get(id).await;
+    if stored.elapsed() < Duration::from_millis(1500) {
+        assert_eq!(
+            cached.unwrap().map(|s| s.user_id),
+            Some(9),
+            "answered from the near-cache"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(
+        store.get(id).await.is_err(),
+        "past the re-check, Redis is asked (and is down)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_reseals_a_session_with_the_new_key_on_first_use() {
+    use ecgrid_gateway::session::SessionId;
+    const NEW: &str = "11223344556677889900aabbccddeeff11223344556677889900aabbccddeeff";
+    let redis = RedisServer::start();
+    let id = SessionId::generate().unwrap();
+    store_on(&redis)
+        .await
+        .insert(id, a_session(5))
+        .await
+        .unwrap();
+    // A fresh instance (empty near-cache) of each stage of the rotation.
+    let new_only = store_with(&redis, NEW, None).await;
+    assert!(
+        new_only.get(id).await.unwrap().is_none(),
+        "the new key alone cannot open it yet"
+    );
+    let rotating = store_with(&redis, NEW, Some(KEY)).await;
+    assert_eq!(rotating.get(id).await.unwrap().map(|s| s.user_id), Some(5));
+    let after = store_with(&redis, NEW, None).await;
+    assert_eq!(
+        after.get(id).await.unwrap().map(|s| s.user_id),
+        Some(5),
+        "sealed again with the new key by its first use during the rotation"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guid_shaped_api_key_is_read_from_redis_once_and_works_while_redis_is_down() {
-    use ecgrid_gateway::session::{Session, SessionId};
+    use ecgrid_gateway::session::SessionId;
     let mut redis = RedisServer::start();
     let store = store_on(&redis).await;
     let api_key = SessionId::parse("6F9619FF-8B86-D011-B42D-00C04FC964FF").unwrap();
@@ -410,13 +482,7 @@ async fn a_guid_shaped_api_key_is_read_from_redis_once_and_works_while_redis_is_
     // A Login here of that very GUID (which a fresh SessionID never is)
     // is found, not hidden by the absent entry.
     redis.restart();
-    let session = Session {
-        token: "t".into(),
-        expires_at: None,
-        user_id: 7,
-        created: time::OffsetDateTime::now_utc(),
-        legacy_session_id: None,
-    };
+    let session = a_session(7);
     let deadline = Instant::now() + Duration::from_secs(10);
     while store.insert(api_key, session.clone()).await.is_err() {
         assert!(Instant::now() < deadline, "Redis did not come back");
