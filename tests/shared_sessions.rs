@@ -412,15 +412,13 @@ async fn the_near_cache_answers_for_two_seconds_without_redis_then_asks_it() {
     let id = SessionId::generate().unwrap();
     store.insert(id, a_session(9)).await.unwrap();
     redis.kill();
-    let stored = Instant::now();
+    // Well within the 2 s since Redis confirmed it (at the insert).
     let cached = store.get(id).await;
-    if stored.elapsed() < Duration::from_millis(1500) {
-        assert_eq!(
-            cached.unwrap().map(|s| s.user_id),
-            Some(9),
-            "answered from the near-cache"
-        );
-    }
+    assert_eq!(
+        cached.unwrap().map(|s| s.user_id),
+        Some(9),
+        "answered from the near-cache"
+    );
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert!(
         store.get(id).await.is_err(),
