@@ -29,11 +29,7 @@ impl MemoryStore {
     /// attacker's old, often-read sessions stayed (issue 16, finding 5).
     pub fn new(idle_timeout: Duration, capacity: u64) -> Self {
         MemoryStore {
-            cache: Cache::builder()
-                .max_capacity(capacity)
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .time_to_idle(idle_timeout)
-                .build(),
+            cache: super::lru_cache(capacity, idle_timeout),
             idle_timeout,
         }
     }

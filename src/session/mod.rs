@@ -32,6 +32,20 @@ pub use crypto::SessionKey;
 pub use memory::MemoryStore;
 pub use redis::{RedisStore, RedisTarget};
 
+/// A cache keyed by SessionID that holds at most `capacity` entries
+/// (least recently used go first) and drops one unused for `idle_timeout`:
+/// the memory store, the Redis near-cache and its absent set.
+fn lru_cache<V: Clone + Send + Sync + 'static>(
+    capacity: u64,
+    idle_timeout: Duration,
+) -> moka::future::Cache<u128, V> {
+    moka::future::Cache::builder()
+        .max_capacity(capacity)
+        .eviction_policy(moka::policy::EvictionPolicy::lru())
+        .time_to_idle(idle_timeout)
+        .build()
+}
+
 /// A gateway SessionID: 128 random bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionId(u128);

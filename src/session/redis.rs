@@ -168,16 +168,8 @@ impl RedisStore {
                 client,
                 connection: OnceCell::new(),
                 runtime: tokio::runtime::Handle::current(),
-                near: Cache::builder()
-                    .max_capacity(capacity)
-                    .eviction_policy(moka::policy::EvictionPolicy::lru())
-                    .time_to_idle(idle_timeout)
-                    .build(),
-                absent: Cache::builder()
-                    .max_capacity(capacity)
-                    .eviction_policy(moka::policy::EvictionPolicy::lru())
-                    .time_to_idle(idle_timeout)
-                    .build(),
+                near: super::lru_cache(capacity, idle_timeout),
+                absent: super::lru_cache(capacity, idle_timeout),
                 sealer: Sealer::new(key, previous),
                 idle_ms: u64::try_from(idle_timeout.as_millis()).unwrap_or(u64::MAX),
                 shown: target.shown.clone(),
