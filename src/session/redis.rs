@@ -319,7 +319,9 @@ impl RedisStore {
             if cached.checked.elapsed() < RECHECK {
                 return Ok(Some(cached.session));
             }
-        } else if self.inner.absent.contains_key(&id.0) {
+        } else if self.inner.absent.get(&id.0).await.is_some() {
+            // `get`, not `contains_key`, which does not reset the idle
+            // timer: a key in use stays remembered, as documented above.
             return Ok(None);
         }
         let key = redis_key(id);
