@@ -111,8 +111,14 @@ struct UpstreamRequests;
 impl EncodeMetric for UpstreamRequests {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let t = tables();
+        // Labels made only for the slots that counted something (a status
+        // is a String; most of the 501 slots per upstream stay at zero).
         let series = Upstream::ALL.iter().enumerate().flat_map(|(u, upstream)| {
-            (0..STATUS_SLOTS).map(move |slot| {
+            (0..STATUS_SLOTS).filter_map(move |slot| {
+                let n = t.upstream_requests[u * STATUS_SLOTS + slot].load(Ordering::Relaxed);
+                if n == 0 {
+                    return None;
+                }
                 let status = if slot == STATUS_SLOTS - 1 {
                     "error".to_string()
                 } else {
@@ -122,10 +128,7 @@ impl EncodeMetric for UpstreamRequests {
                     ("upstream", upstream.label().to_string()),
                     ("status", status),
                 ];
-                (
-                    labels,
-                    t.upstream_requests[u * STATUS_SLOTS + slot].load(Ordering::Relaxed),
-                )
+                Some((labels, n))
             })
         });
         counters(&mut encoder, series)
