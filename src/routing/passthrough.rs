@@ -12,9 +12,10 @@
 //! request id, and `traceparent` the call's W3C trace context (the
 //! client's trace continued with the gateway's span as the parent, as on
 //! every REST call; the client's own `traceparent` is replaced, its
-//! `tracestate` passed on as received). The answer comes back with its status, headers (less
-//! hop-by-hop, dropped as its head is read: [`crate::http1::head`]) and
-//! body as the legacy service sent them, the body streamed
+//! `tracestate` passed on as received). The answer comes back with its
+//! status, headers (less hop-by-hop, dropped as its head is read:
+//! [`crate::http1::head`]) and body as the legacy service sent them, the
+//! body streamed
 //! ([`super::answer_stream`]).
 //!
 //! [`legacy_request`] is the one place where the headers of a request to
