@@ -224,13 +224,27 @@ impl TlsUpstream {
     }
 }
 
+/// Starts `serve --listen 127.0.0.1:0` with `args` then `extra` and `env`,
+/// and posts one SOAP `op` call with `envelope`; returns the gateway's HTTP
+/// response.
+fn serve_and_post(
+    args: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+    op: &str,
+    envelope: &str,
+) -> String {
+    let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(extra);
+    let (_child, line) = first_line(&all, env);
+    post_soap(&listening_url(&line), op, envelope)
+}
+
 /// Starts `serve` for `upstream` with `extra` flags and `env` and makes one
 /// SOAP `Version` call; returns the gateway's HTTP response.
 fn version_call(upstream: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--upstream", upstream];
-    args.extend_from_slice(extra);
-    let (_child, line) = first_line(&args, env);
-    post_soap(&listening_url(&line), "Version", VERSION)
+    serve_and_post(&["--upstream", upstream], extra, env, "Version", VERSION)
 }
 
 #[test]
@@ -359,19 +373,15 @@ const CARBON_COPY_LIST: &str = r#"<?xml version="1.0" encoding="utf-8"?><soap:En
 /// Starts `serve` with `--legacy legacy` and `env` and passes one
 /// `CarbonCopyList` through; returns the gateway's HTTP response.
 fn legacy_call(legacy: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
-    let mut args = vec![
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        // Never called (https so that `--upstream-ca` is allowed).
+    // The REST upstream is never called (https so that `--upstream-ca` is
+    // allowed).
+    let args = [
         "--upstream",
         "https://rest.ecgrid.invalid",
         "--legacy",
         legacy,
     ];
-    args.extend_from_slice(extra);
-    let (_child, line) = first_line(&args, env);
-    post_soap(&listening_url(&line), "CarbonCopyList", CARBON_COPY_LIST)
+    serve_and_post(&args, extra, env, "CarbonCopyList", CARBON_COPY_LIST)
 }
 
 #[test]
