@@ -33,9 +33,10 @@ use crate::metrics::CallLabels;
 use crate::metrics::{self, Outcome, RouteLabel};
 use crate::ops::{self, Availability, Context};
 use crate::pages;
-use crate::request_body::{check_content_length, read_body, BodyDeadline, BodyLimits};
+use crate::request_body::{check_content_length, BodyDeadline, BodyLimits, BodyReader};
+use crate::routing::request_reading::{Chosen, LegacyBody};
 use crate::routing::router::Forward;
-use crate::routing::{self, base_url, Endpoint, Router, RouterChoice};
+use crate::routing::{self, base_url, Endpoint, Router};
 use crate::soap::{
     read_envelope, write_fault, write_response, Fault, FaultCode, Limits, SoapVersion,
 };
@@ -323,14 +324,16 @@ async fn soap_post(
         return fault_response(version, &fault);
     }
     let (parts, body) = request.into_parts();
-    let body = match read_body(body, limit, state.body_deadline, &state.body_memory).await {
-        Ok(body) => body,
+    let reader = BodyReader::new(body, limit, state.body_deadline, &state.body_memory);
+    let chosen = state
+        .router
+        .read_and_choose(reader, &state.body_limits)
+        .await;
+    let (sniffed, body, shadowed) = match chosen {
+        Ok(Chosen::Rest(body)) => return rest_answer(&state, endpoint, version, body).await,
+        Ok(Chosen::Legacy(sniffed, body)) => (sniffed, body, false),
+        Ok(Chosen::Shadow(sniffed, body)) => (sniffed, LegacyBody::Whole(body), true),
         Err(fault) => return fault_response(version, &fault),
-    };
-    let (sniffed, shadowed) = match state.router.choose(&body) {
-        RouterChoice::Rest => return rest_answer(&state, endpoint, version, body).await,
-        RouterChoice::Legacy(sniffed) => (sniffed, false),
-        RouterChoice::Shadow(sniffed) => (sniffed, true),
     };
     tracing::Span::current().record("op", sniffed.operation.as_str());
     label_call(|l| {
@@ -341,10 +344,12 @@ async fn soap_post(
             RouteLabel::Legacy
         };
     });
-    if let Err(fault) = state.body_limits.admits(&sniffed.operation, body.len()) {
-        return fault_response(version, &fault);
+    if let LegacyBody::Whole(body) = &body {
+        if let Err(fault) = state.body_limits.admits(&sniffed.operation, body.len()) {
+            return fault_response(version, &fault);
+        }
     }
-    let call = Forward {
+    let forward = |body| Forward {
         version,
         path_and_query: parts
             .uri
@@ -352,10 +357,18 @@ async fn soap_post(
             .map_or("/", |p| p.as_str())
             .to_string(),
         headers: parts.headers,
-        body: body.clone(),
+        body,
         sniffed,
         request_id: request_id.to_string(),
     };
+    let body = match body {
+        LegacyBody::Whole(body) => body,
+        LegacyBody::Streamed(streamed) => {
+            let call = forward(streamed.prefix.clone());
+            return state.router.legacy_streamed(call, streamed).await;
+        }
+    };
+    let call = forward(body.clone());
     if shadowed {
         let on_rest = state.clone();
         // Its own scope: the shadow route runs the REST side on a task of

@@ -20,6 +20,8 @@
 //! - [`whole`]: an answer read whole, within a size limit (REST);
 //! - [`stream`]: an answer whose body is a [`hyper::body::Body`] decoded from
 //!   the connection as the caller polls it (legacy pass-through);
+//! - [`request_stream`]: a request whose body is streamed from its source
+//!   as it arrives, watching for an early answer (legacy uploads);
 //! - [`pool`]: [`H1Pool`], the idle connections, the stale check, the
 //!   retry rule and the idle reaper.
 //!
@@ -56,10 +58,12 @@ use crate::rest::connect::UpstreamStream;
 pub mod chunked;
 pub mod head;
 mod pool;
+mod request_stream;
 pub mod stream;
 mod whole;
 
 pub use pool::H1Pool;
+pub use request_stream::{BodyFraming, SendError};
 pub use stream::{AnswerBody, StreamedAnswer};
 pub use whole::Answer;
 

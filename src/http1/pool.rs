@@ -41,7 +41,7 @@ struct Idle {
 
 /// How far a failed exchange got: what decides whether it may be sent again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reached {
+pub(super) enum Reached {
     /// The request could not be written: the upstream has none of it.
     NotWritten,
     /// Written, and the upstream reset the connection before any answer:
@@ -226,7 +226,7 @@ impl H1Pool {
         self.start_reaper();
     }
 
-    async fn connect(&self, uri: &Uri) -> Result<Box<Conn>, H1Error> {
+    pub(super) async fn connect(&self, uri: &Uri) -> Result<Box<Conn>, H1Error> {
         let mut connector = self.connector.clone();
         let connect =
             |e: Box<dyn std::error::Error + Send + Sync>| H1Error::Connect(root_cause(&*e));
@@ -275,7 +275,10 @@ impl H1Pool {
 
 /// Writes the request's parts. A write that fails in any part leaves the
 /// upstream an incomplete request, which it cannot act on: not written.
-async fn write_request(conn: &mut Conn, request: &[&[u8]]) -> Result<(), (H1Error, Reached)> {
+pub(super) async fn write_request(
+    conn: &mut Conn,
+    request: &[&[u8]],
+) -> Result<(), (H1Error, Reached)> {
     for part in request {
         if let Err(e) = conn.io.write_all(part).await {
             return Err((io_error(&e, true), Reached::NotWritten));

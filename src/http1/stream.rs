@@ -117,11 +117,20 @@ impl AnswerBody {
 /// Reads what the connection has into its buffer: the number of bytes (0
 /// when the upstream closed it).
 fn poll_fill(conn: &mut Conn, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+    poll_fill_up_to(conn, cx, READ_CHUNK)
+}
+
+/// [`poll_fill`] of at most `most` bytes.
+pub(super) fn poll_fill_up_to(
+    conn: &mut Conn,
+    cx: &mut Context<'_>,
+    most: usize,
+) -> Poll<std::io::Result<usize>> {
     // Zeroed room rather than uninitialised memory (no `unsafe`): only
     // reads past the bytes that came with the head get here, each of up to
-    // READ_CHUNK.
+    // `most`.
     let start = conn.buf.len();
-    conn.buf.resize(start + READ_CHUNK, 0);
+    conn.buf.resize(start + most, 0);
     let mut read = ReadBuf::new(&mut conn.buf[start..]);
     let polled = Pin::new(&mut conn.io).poll_read(cx, &mut read);
     let n = read.filled().len();

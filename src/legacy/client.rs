@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, Uri};
 use rustls::pki_types::CertificateDer;
 
-use crate::http1::{AnswerBody, H1Pool};
+use crate::http1::{AnswerBody, BodyFraming, H1Pool, SendError, StreamedAnswer};
 use crate::rest::client::connector;
 use crate::rest::connect::{Route, UpstreamConnector};
 use crate::soap::Fault;
@@ -218,25 +218,11 @@ impl LegacyClient {
         request: &LegacyRequest,
     ) -> Result<http::Response<AnswerBody>, LegacyError> {
         let mut head = Vec::with_capacity(
-            request.body.len().min(COPY_BODY_UP_TO)
-                + self.target_prefix.len()
-                + request.path_and_query.len()
-                + self.fixed_fields.len()
-                + request.fields.len()
-                + USER_AGENT_LINE.len()
-                + 48,
+            request.body.len().min(COPY_BODY_UP_TO) + self.head_len(request) + 32,
         );
-        head.extend_from_slice(&self.target_prefix);
-        head.extend_from_slice(request.path_and_query.as_bytes());
-        head.extend_from_slice(b" HTTP/1.1\r\n");
-        head.extend_from_slice(&self.fixed_fields);
-        head.extend_from_slice(&request.fields);
-        if !request.has_user_agent {
-            head.extend_from_slice(USER_AGENT_LINE);
-        }
-        head.extend_from_slice(b"content-length: ");
-        head.extend_from_slice(itoa::Buffer::new().format(request.body.len()).as_bytes());
-        head.extend_from_slice(b"\r\n\r\n");
+        self.write_head(request, &mut head);
+        BodyFraming::Length(request.body.len() as u64).write_header(&mut head);
+        head.extend_from_slice(b"\r\n");
         // A small body goes in the head's buffer (one write, one system
         // call: copying an envelope costs less); a large one (an upload)
         // is written from its own buffer after it, never copied.
@@ -249,24 +235,105 @@ impl LegacyClient {
         let started = std::time::Instant::now();
         let exchange = self.pool.exchange_streamed(&self.origin, parts, false);
         let answer = tokio::time::timeout(self.timeout, exchange).await;
-        crate::metrics::record_upstream(
-            crate::metrics::Upstream::Legacy,
-            match &answer {
-                Ok(Ok(answer)) => Some(answer.status),
-                _ => None,
-            },
-            started,
-        );
         let answer = match answer {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => return Err(LegacyError::Unreachable(e.to_string())),
-            Err(_) => return Err(LegacyError::Timeout(self.timeout)),
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(e)) => Err(LegacyError::Unreachable(e.to_string())),
+            Err(_) => Err(LegacyError::Timeout(self.timeout)),
         };
-        let status = StatusCode::from_u16(answer.status)
-            .map_err(|e| LegacyError::Unreachable(format!("invalid answer status: {e}")))?;
-        let mut response = http::Response::new(answer.body);
-        *response.status_mut() = status;
-        *response.headers_mut() = answer.headers;
-        Ok(response)
+        answered(answer, started)
     }
+
+    /// [`LegacyClient::send`] of a request whose body is `request`'s body
+    /// (its first bytes) followed by the frames of `rest` as they arrive,
+    /// framed by `framing` (the whole body's). Each wait for the legacy
+    /// service is bounded by `--upstream-timeout`; waits for `rest` are its
+    /// own to bound. Never sent again (see [`crate::http1`]'s streamed
+    /// requests); a failure of `rest` is [`StreamedError::Body`].
+    pub async fn send_streamed<B>(
+        &self,
+        request: &LegacyRequest,
+        rest: &mut B,
+        framing: BodyFraming,
+    ) -> Result<http::Response<AnswerBody>, StreamedError<B::Error>>
+    where
+        B: hyper::body::Body<Data = Bytes> + Unpin,
+    {
+        let mut head = Vec::with_capacity(self.head_len(request) + 48);
+        self.write_head(request, &mut head);
+        framing.write_header(&mut head);
+        head.extend_from_slice(b"\r\n");
+        let started = std::time::Instant::now();
+        let answer = self
+            .pool
+            .exchange_streaming_request(
+                &self.origin,
+                &head,
+                &request.body,
+                rest,
+                framing,
+                self.timeout,
+            )
+            .await;
+        let answer = match answer {
+            Ok(answer) => Ok(answer),
+            // The client's failure, not the legacy service's: not recorded
+            // as an upstream call.
+            Err(SendError::Body(e)) => return Err(StreamedError::Body(e)),
+            Err(SendError::Upstream(e)) => Err(LegacyError::Unreachable(e.to_string())),
+            Err(SendError::Timeout(after)) => Err(LegacyError::Timeout(after)),
+        };
+        answered(answer, started).map_err(StreamedError::Legacy)
+    }
+
+    /// About how long the head of `request` is, before its framing header.
+    fn head_len(&self, request: &LegacyRequest) -> usize {
+        self.target_prefix.len()
+            + request.path_and_query.len()
+            + self.fixed_fields.len()
+            + request.fields.len()
+            + USER_AGENT_LINE.len()
+            + 16
+    }
+
+    /// The request line and header lines of `request`, up to its framing
+    /// header, appended to `head`.
+    fn write_head(&self, request: &LegacyRequest, head: &mut Vec<u8>) {
+        head.extend_from_slice(&self.target_prefix);
+        head.extend_from_slice(request.path_and_query.as_bytes());
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+        head.extend_from_slice(&self.fixed_fields);
+        head.extend_from_slice(&request.fields);
+        if !request.has_user_agent {
+            head.extend_from_slice(USER_AGENT_LINE);
+        }
+    }
+}
+
+/// Why a streamed request got no answer.
+#[derive(Debug)]
+pub enum StreamedError<E> {
+    /// The legacy service's failure.
+    Legacy(LegacyError),
+    /// The request body's (the client's) failure.
+    Body(E),
+}
+
+/// The answer of an exchange started at `started`, recorded in the
+/// metrics, as the client's response (its body still to stream).
+fn answered(
+    answer: Result<StreamedAnswer, LegacyError>,
+    started: std::time::Instant,
+) -> Result<http::Response<AnswerBody>, LegacyError> {
+    crate::metrics::record_upstream(
+        crate::metrics::Upstream::Legacy,
+        answer.as_ref().ok().map(|answer| answer.status),
+        started,
+    );
+    let answer = answer?;
+    let status = StatusCode::from_u16(answer.status)
+        .map_err(|e| LegacyError::Unreachable(format!("invalid answer status: {e}")))?;
+    let mut response = http::Response::new(answer.body);
+    *response.status_mut() = status;
+    *response.headers_mut() = answer.headers;
+    Ok(response)
 }

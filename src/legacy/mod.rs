@@ -16,4 +16,4 @@
 mod client;
 pub mod session_calls;
 
-pub use client::{LegacyClient, LegacyError, LegacyRequest};
+pub use client::{LegacyClient, LegacyError, LegacyRequest, StreamedError};

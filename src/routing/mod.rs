@@ -16,6 +16,8 @@
 //!   [`crate::schema::catalog`] (generated with the shapes).
 //! - [`sniff`]: the operation and the SessionID's byte range, read from the
 //!   raw envelope without judging the rest of it.
+//! - [`request_reading`]: a request's body read while its route is chosen;
+//!   a large one bound for the legacy route passed on as it arrives.
 //! - [`passthrough`] and [`answer_stream`]: the legacy route, answers
 //!   streamed back with the legacy SessionID swapped out.
 //! - [`shadow`], [`compare`], [`stats`] and [`page`]: shadow comparison,
@@ -26,6 +28,7 @@ pub mod compare;
 pub mod endpoint;
 pub mod page;
 pub mod passthrough;
+pub mod request_reading;
 pub mod router;
 pub mod shadow;
 pub mod sniff;

@@ -21,13 +21,22 @@
 //! [`legacy_request`] is the one place where the headers of a request to
 //! the legacy service are chosen (pass-through and shadow alike).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderName, HeaderValue};
+use tokio::time::{Instant, Sleep};
 
 use crate::http1::head::{connection_names, is_hop_by_hop};
-use crate::legacy::{LegacyClient, LegacyError, LegacyRequest};
+use crate::http1::{AnswerBody, BodyFraming};
+use crate::legacy::{LegacyClient, LegacyError, LegacyRequest, StreamedError};
+use crate::request_body::StreamedBody;
+use crate::soap::Fault;
 
 use super::answer_stream::{AnswerStream, Swap};
 
@@ -98,12 +107,120 @@ pub async fn forward(
     answer_swap: Option<Swap>,
 ) -> Result<Response, LegacyError> {
     let answer = legacy.send(request).await?;
+    Ok(client_response(answer, answer_swap, legacy))
+}
+
+/// [`forward`] of a request whose body is `request`'s (its first bytes)
+/// followed by `rest` as it arrives, framed by `framing`. When the legacy
+/// service answered before the whole body was sent, the rest of the
+/// client's body is read and dropped after the answer's last byte, before
+/// the response ends ([`ThenDrain`]).
+pub async fn forward_streamed(
+    legacy: &LegacyClient,
+    request: &LegacyRequest,
+    mut rest: StreamedBody,
+    framing: BodyFraming,
+    answer_swap: Option<Swap>,
+) -> Result<Response, (StreamedError<Fault>, usize)> {
+    let answer = match legacy.send_streamed(request, &mut rest, framing).await {
+        Ok(answer) => answer,
+        Err(e) => return Err((e, rest.received())),
+    };
+    let response = client_response(answer, answer_swap, legacy);
+    if rest.is_done() {
+        return Ok(response);
+    }
+    // Without a length the response is sent chunked, and hyper polls its
+    // body to the end (with one, it stops at the last byte and drops it).
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = ThenDrain {
+        answer: body,
+        answer_done: false,
+        rest,
+        idle: Box::pin(tokio::time::sleep(DRAIN_IDLE)),
+    };
+    Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+/// A response body that, after its last byte, reads the rest of the
+/// client's request body and drops it before it ends. An upstream that
+/// refused an upload early (e.g. 413) has answered while the client is still
+/// sending; closing the connection with the client's bytes unread would
+/// reset it (TCP sends RST), and a client that sends its whole body before
+/// reading (.NET, Java) would get a broken pipe instead of the answer. So
+/// the rest is taken first, within the body's own limit and deadline, and
+/// for no longer than [`DRAIN_IDLE`] without a byte (a client that stopped
+/// sending when the answer came, as curl does, gets the end of it then).
+struct ThenDrain {
+    answer: Body,
+    answer_done: bool,
+    rest: StreamedBody,
+    /// Past this, with nothing more from the client, the drain ends.
+    idle: Pin<Box<Sleep>>,
+}
+
+/// How long [`ThenDrain`] waits for more of the client's body.
+const DRAIN_IDLE: Duration = Duration::from_secs(2);
+
+impl hyper::body::Body for ThenDrain {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        if !this.answer_done {
+            match Pin::new(&mut this.answer).poll_frame(cx) {
+                Poll::Ready(None) => {
+                    this.answer_done = true;
+                    this.idle.as_mut().reset(Instant::now() + DRAIN_IDLE);
+                }
+                other => return other,
+            }
+        }
+        loop {
+            match Pin::new(&mut this.rest).poll_frame(cx) {
+                Poll::Ready(Some(Ok(_))) => {
+                    this.idle.as_mut().reset(Instant::now() + DRAIN_IDLE);
+                }
+                // Ended, or failed (too large, too slow): done either way.
+                Poll::Ready(_) => return Poll::Ready(None),
+                Poll::Pending => {
+                    return match this.idle.as_mut().poll(cx) {
+                        Poll::Ready(()) => Poll::Ready(None),
+                        Poll::Pending => Poll::Pending,
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.answer_done && self.rest.is_done()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        // Never exact: hyper would write it as the length (see above).
+        hyper::body::SizeHint::new()
+    }
+}
+
+/// The legacy service's `answer` as the client's response, its body
+/// streamed with `answer_swap` applied.
+fn client_response(
+    answer: http::Response<AnswerBody>,
+    answer_swap: Option<Swap>,
+    legacy: &LegacyClient,
+) -> Response {
     let (mut parts, incoming) = answer.into_parts();
     if answer_swap.as_ref().is_some_and(|s| !s.same_length()) {
         parts.headers.remove(header::CONTENT_LENGTH);
     }
     let body = AnswerStream::new(incoming, answer_swap, legacy.timeout());
-    Ok(Response::from_parts(parts, Body::new(body)))
+    Response::from_parts(parts, Body::new(body))
 }
 
 #[cfg(test)]

@@ -9,12 +9,14 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{header, HeaderMap};
 
-use crate::legacy::LegacyClient;
+use crate::http1::BodyFraming;
+use crate::legacy::{LegacyClient, LegacyError, StreamedError};
 use crate::session::{SessionId, SessionStore};
 use crate::soap::{write_fault, Fault, SoapVersion};
 
 use super::answer_stream::Swap;
 use super::passthrough::{self, legacy_request, splice};
+use super::request_reading::StreamedRequest;
 use super::shadow;
 use super::sniff::{sniff, Sniffed};
 use super::stats::MigrationStats;
@@ -119,9 +121,15 @@ impl Router {
         if !self.table.has_legacy() {
             return RouterChoice::Rest;
         }
-        let Some(sniffed) = sniff(body) else {
-            return RouterChoice::Rest;
-        };
+        match sniff(body) {
+            Some(sniffed) => self.choose_sniffed(sniffed),
+            None => RouterChoice::Rest,
+        }
+    }
+
+    /// The choice for a request whose envelope was sniffed (calls of
+    /// operations routed `rest` are counted here, the others on their route).
+    pub fn choose_sniffed(&self, sniffed: Sniffed) -> RouterChoice {
         match self.table.choose(&sniffed.operation) {
             Choice::Rest(_) => {
                 self.stats.count(&sniffed.operation, Route::Rest);
@@ -148,11 +156,44 @@ impl Router {
                 Ok(request) => passthrough::forward(client, &request, swap).await,
                 Err(e) => Err(e),
             };
-        match result {
+        result.unwrap_or_else(|e| legacy_failed(client, call.version, e))
+    }
+
+    /// The legacy route of a body passed on as it arrives: `call`'s body is
+    /// its first bytes (they hold the SessionID), `streamed` the rest. A
+    /// failure of the client's body (too large, too slow, cut short) is
+    /// answered with its own fault; the legacy service, which got an
+    /// unfinished request, has its connection closed.
+    pub async fn legacy_streamed(&self, call: Forward, streamed: StreamedRequest) -> Response {
+        let Some(client) = &self.legacy else {
+            return fault_response(call.version, &no_legacy());
+        };
+        self.stats.count(&call.sniffed.operation, Route::Legacy);
+        let (first, swap) = match self.swap_session(&call.body, &call.sniffed).await {
+            Ok(swapped) => swapped,
+            Err(fault) => return fault_response(call.version, &fault),
+        };
+        // The swap changes the length by the two SessionIDs' difference.
+        let framing = match streamed.announced {
+            Some(n) => {
+                BodyFraming::Length((n.saturating_sub(call.body.len()) + first.len()) as u64)
+            }
+            None => BodyFraming::Chunked,
+        };
+        let request =
+            match legacy_request(&call.path_and_query, &call.headers, first, &call.request_id) {
+                Ok(request) => request,
+                Err(e) => return legacy_failed(client, call.version, e),
+            };
+        match passthrough::forward_streamed(client, &request, streamed.rest, framing, swap).await {
             Ok(response) => response,
-            Err(e) => {
-                let fault = e.into_fault(client.base());
-                tracing::info!(fault = %fault.message, "legacy upstream failed");
+            Err((StreamedError::Legacy(e), _)) => legacy_failed(client, call.version, e),
+            Err((StreamedError::Body(fault), received)) => {
+                tracing::info!(
+                    fault = %fault.message,
+                    received,
+                    "request body failed while passed to the legacy service"
+                );
                 fault_response(call.version, &fault)
             }
         }
@@ -227,6 +268,13 @@ impl Router {
             }),
         ))
     }
+}
+
+/// The Server fault of a legacy service that did not answer, logged.
+fn legacy_failed(client: &LegacyClient, version: SoapVersion, e: LegacyError) -> Response {
+    let fault = e.into_fault(client.base());
+    tracing::info!(fault = %fault.message, "legacy upstream failed");
+    fault_response(version, &fault)
 }
 
 fn no_legacy() -> Fault {

@@ -62,6 +62,8 @@ struct State {
     received: Mutex<Vec<Received>>,
     scripts: Mutex<HashMap<String, Script>>,
     password: Mutex<String>,
+    /// The SessionID `Login` hands out (`LEGACY_SESSION` unless set).
+    session: Mutex<Option<String>>,
     calls: AtomicU64,
 }
 
@@ -79,12 +81,15 @@ impl FakeLegacy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app_state = state.clone();
-        let app = axum::Router::new().fallback(
-            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-                let state = app_state.clone();
-                async move { answer(&state, method, uri, headers, body).await }
-            },
-        );
+        // Uploads passed through are larger than axum's default 2 MiB.
+        let app = axum::Router::new()
+            .fallback(
+                move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                    let state = app_state.clone();
+                    async move { answer(&state, method, uri, headers, body).await }
+                },
+            )
+            .layer(axum::extract::DefaultBodyLimit::disable());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -97,6 +102,12 @@ impl FakeLegacy {
             .lock()
             .unwrap()
             .insert(operation.to_string(), script);
+    }
+
+    /// Makes `Login` hand out `session` (of another length than a
+    /// gateway SessionID, say) in place of [`LEGACY_SESSION`].
+    pub fn hand_out_session(&self, session: &str) {
+        *self.state.session.lock().unwrap() = Some(session.to_string());
     }
 
     /// Every request received so far.
@@ -279,6 +290,8 @@ async fn answer(
     }
     match op.as_str() {
         "Login" => {
+            let session = state.session.lock().unwrap().clone();
+            let session = session.as_deref().unwrap_or(LEGACY_SESSION);
             let password = param(&body, "Password").unwrap_or_default();
             if password == *state.password.lock().unwrap() {
                 reply(
@@ -287,7 +300,7 @@ async fn answer(
                     envelope(
                         soap12,
                         &format!(
-                            r#"<LoginResponse xmlns="{ns}"><LoginResult>{LEGACY_SESSION}</LoginResult></LoginResponse>"#
+                            r#"<LoginResponse xmlns="{ns}"><LoginResult>{session}</LoginResult></LoginResponse>"#
                         ),
                     ),
                 )

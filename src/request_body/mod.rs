@@ -13,19 +13,17 @@
 //! `WhoAmI`. The operation the envelope reader then finds is checked
 //! against the limit it was read under ([`BodyLimits::admits`]).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
-use http_body_util::BodyExt;
-use hyper::body::{Body as _, Incoming};
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use tokio::time::Instant;
 
-use crate::body_memory::{BodyBuffer, BodyMemory, NoRoom, STALL};
 use crate::soap::Fault;
+
+mod reader;
+
+pub use reader::{read_body, BodyReader, Prefix, StreamedBody};
 
 const BASE_FLAG: &str = "--max-body";
 const UPLOAD_FLAG: &str = "--max-upload-body";
@@ -90,6 +88,41 @@ impl BodyLimits {
 }
 
 impl BodyLimit {
+    /// A 413 fault when a body of `len` bytes (the client's
+    /// `Content-Length` when `announced`) is over this limit.
+    pub fn admits(&self, len: usize, announced: bool) -> Result<(), Fault> {
+        if len > self.limit {
+            let announced = announced.then_some(len as u64);
+            return Err(too_large(self.limit, self.flag, announced));
+        }
+        Ok(())
+    }
+
+    /// The limit of a body whose operation, `operation`, is known from its
+    /// first bytes: the upload limit (when this request may have it) for an
+    /// upload, never more than `limits.base` for anything else (the rule
+    /// [`BodyLimits::admits`] applies to a body read whole).
+    pub fn for_operation(self, limits: &BodyLimits, operation: &str) -> BodyLimit {
+        if is_upload(operation) {
+            match self.raise_to {
+                Some(upload) => BodyLimit {
+                    limit: upload,
+                    raise_to: None,
+                    flag: UPLOAD_FLAG,
+                },
+                None => self,
+            }
+        } else if self.limit > limits.base || self.raise_to.is_some() {
+            BodyLimit {
+                limit: self.limit.min(limits.base),
+                raise_to: None,
+                flag: BASE_FLAG,
+            }
+        } else {
+            self
+        }
+    }
+
     /// The limit once `collected` + `data` went over it: the raised one
     /// when the body's first bytes show an upload, else a 413 fault.
     fn raised(
@@ -214,105 +247,6 @@ fn too_large(limit: usize, flag: &str, announced: Option<u64>) -> Fault {
         "request body{announced} is larger than the gateway's limit of {limit} bytes for this operation ({flag})"
     ))
     .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-}
-
-/// Reads the body within `limit` and `deadline`, its bytes charged to
-/// `memory` while it arrives: a 413 fault past the limit (raised once to
-/// [`BodyLimit::raise_to`] when the body's first bytes show an upload
-/// operation), a 408 fault past the deadline or when it stalls while others
-/// wait for memory, a 503 fault when no memory came free in time, a 400
-/// fault when the body cannot be read (e.g. broken chunked encoding).
-pub async fn read_body(
-    mut body: Incoming,
-    mut limit: BodyLimit,
-    deadline: BodyDeadline,
-    memory: &Arc<BodyMemory>,
-) -> Result<Bytes, Fault> {
-    let started = Instant::now();
-    let announced = body
-        .size_hint()
-        .exact()
-        .and_then(|n| usize::try_from(n).ok());
-    let mut collected = BodyBuffer::new(memory, announced);
-    let mut small = limit.flag == BASE_FLAG;
-    let mut stall_check = started + STALL;
-    loop {
-        let cutoff = started + deadline.allowed(collected.len());
-        let frame = match tokio::time::timeout_at(cutoff.min(stall_check), body.frame()).await {
-            Err(_) if Instant::now() < cutoff => {
-                if collected.held() > 0 && memory.contended() {
-                    return Err(stalled_while_others_wait(collected.len(), started));
-                }
-                stall_check = Instant::now() + STALL;
-                continue;
-            }
-            Err(_) => return Err(late(collected.len(), started, deadline)),
-            Ok(None) => break,
-            Ok(Some(Ok(frame))) => frame,
-            Ok(Some(Err(e))) => {
-                return Err(
-                    Fault::invalid(format!("the request body could not be read: {e}"))
-                        .with_status(StatusCode::BAD_REQUEST),
-                )
-            }
-        };
-        stall_check = Instant::now() + STALL;
-        if let Ok(data) = frame.into_data() {
-            if collected.len() + data.len() > limit.limit {
-                let announced = announced.map(|n| n as u64);
-                limit = limit.raised(collected.as_slice(), &data, announced)?;
-                if collected.len() + data.len() > limit.limit {
-                    return Err(too_large(limit.limit, limit.flag, announced));
-                }
-                collected.leave_small_share();
-                small = false;
-            }
-            if collected.is_empty() && body.is_end_stream() {
-                // The whole body in one frame (the common case): no copy,
-                // and nothing to charge (it is complete).
-                return Ok(data);
-            }
-            collected
-                .push(&data, limit.limit, small, cutoff)
-                .await
-                .map_err(|no_room| out_of_memory(no_room, memory))?;
-        }
-    }
-    Ok(Bytes::from(collected.into_bytes()))
-}
-
-fn late(received: usize, started: Instant, deadline: BodyDeadline) -> Fault {
-    Fault::invalid(format!(
-        "the request body did not arrive in time: {received} bytes in {:.1} s, and the gateway \
-         needs at least {} bytes/s after the first {} s (--body-min-rate, --body-read-timeout)",
-        started.elapsed().as_secs_f64(),
-        deadline.min_rate,
-        deadline.grace.as_secs()
-    ))
-    .with_status(StatusCode::REQUEST_TIMEOUT)
-}
-
-fn stalled_while_others_wait(received: usize, started: Instant) -> Fault {
-    Fault::invalid(format!(
-        "the request body stalled: nothing arrived for {} s after {received} bytes in {:.1} s, \
-         while other requests waited for the memory it held (--max-body-memory)",
-        STALL.as_secs(),
-        started.elapsed().as_secs_f64(),
-    ))
-    .with_status(StatusCode::REQUEST_TIMEOUT)
-}
-
-fn out_of_memory(no_room: NoRoom, memory: &BodyMemory) -> Fault {
-    let what = match no_room {
-        NoRoom::Timeout => "the gateway is receiving as many request bodies as it holds",
-        NoRoom::TooLarge => "the request body is larger than the gateway can hold",
-    };
-    Fault::server(format!(
-        "{what} ({} bytes, --max-body-memory; {} of them for bodies under --max-body); try again shortly",
-        memory.total(),
-        memory.small_share()
-    ))
-    .with_status(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 #[cfg(test)]

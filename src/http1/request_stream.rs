@@ -1,0 +1,381 @@
+//! A request whose body is streamed from its source as it arrives (the
+//! legacy route's uploads: the SOAP client's body passed on frame by
+//! frame, never held whole): [`H1Pool::exchange_streaming_request`].
+//!
+//! The request's head and the body's first bytes go out in one write; then
+//! each data frame of the source is written as it comes, framed by
+//! `Content-Length` (checked: the frames must add up to it exactly) or as
+//! `chunked`. While the body is being written the connection is watched for
+//! an answer: interim `1xx` answers are skipped, and a final answer that
+//! arrives before the body is complete (an upstream refusing an upload
+//! early, e.g. 413) ends the writing and is returned as the answer; its
+//! connection is then never reused (the upstream has an unfinished request
+//! on it). A wait for the upstream to take more bytes, and for the answer's
+//! head once the body is written, is bounded by the caller's `wait`; waits
+//! for the source are the source's own to bound (it is the client's body
+//! with its deadline).
+//!
+//! Retry: only the first write (head and first bytes) may go again on a
+//! new connection, when it could not be written to a reused one; once any
+//! of the source's frames has been taken the request cannot be repeated.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes};
+use http::Uri;
+use hyper::body::Body;
+use tokio::io::AsyncWrite;
+use tokio::time::{Instant, Sleep};
+
+use super::head::{parse_head, Framing, MAX_HEAD_BYTES};
+use super::pool::{write_request, H1Pool};
+use super::stream::{poll_fill_up_to, AnswerBody, StreamedAnswer};
+use super::whole::read_head;
+use super::{io_error, Conn, H1Error};
+
+/// How much is read at a time while watching for an early answer.
+const WATCH_CHUNK: usize = 2 * 1024;
+
+/// How a streamed request body is framed on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// `Content-Length: n`: the body is exactly `n` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+impl BodyFraming {
+    /// The framing's header line (`content-length: n\r\n` or
+    /// `transfer-encoding: chunked\r\n`), appended to `head`.
+    pub fn write_header(self, head: &mut Vec<u8>) {
+        match self {
+            BodyFraming::Length(n) => {
+                head.extend_from_slice(b"content-length: ");
+                head.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                head.extend_from_slice(b"\r\n");
+            }
+            BodyFraming::Chunked => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        }
+    }
+}
+
+/// Why a streamed-request exchange failed.
+#[derive(Debug)]
+pub enum SendError<E> {
+    /// The upstream failed: no connection, the connection failed or
+    /// closed, a bad answer, or a body that does not match its framing.
+    Upstream(H1Error),
+    /// The upstream took no more of the request, or sent no answer head,
+    /// within this long.
+    Timeout(Duration),
+    /// The body's source failed (for the legacy route: the SOAP client's
+    /// body was too large, too slow or broken).
+    Body(E),
+}
+
+/// How the writing of a body ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    /// All of it was written and flushed.
+    Complete,
+    /// The upstream's final answer began before all of it was written.
+    AnsweredEarly,
+}
+
+impl H1Pool {
+    /// Writes `head` (the request line and headers, the framing header of
+    /// `framing` included, ending in the blank line), then `first` (the
+    /// body's first bytes) and the data frames of `body` as they come, to a
+    /// connection to `uri`'s origin, and returns once the answer's head has
+    /// arrived, its body to stream (see the module doc). `wait` bounds each
+    /// wait for the upstream.
+    pub async fn exchange_streaming_request<B>(
+        self: &Arc<Self>,
+        uri: &Uri,
+        head: &[u8],
+        first: &[u8],
+        body: &mut B,
+        framing: BodyFraming,
+        wait: Duration,
+    ) -> Result<StreamedAnswer, SendError<B::Error>>
+    where
+        B: Body<Data = Bytes> + Unpin,
+    {
+        let mut opening = Vec::with_capacity(head.len() + first.len() + 16);
+        opening.extend_from_slice(head);
+        write_piece(&mut opening, framing, first);
+        let mut conn = self.opened_with(uri, &opening, wait).await?;
+        let mut pump = Pump {
+            conn: &mut conn,
+            framing,
+            written: first.len() as u64,
+            pending: Pending::default(),
+            source_done: false,
+            stall: Box::pin(tokio::time::sleep(wait)),
+            stalled: false,
+            wait,
+        };
+        let sent = poll_fn(|cx| pump.poll(cx, &mut *body)).await?;
+        let mut headers = http::HeaderMap::new();
+        let head = match tokio::time::timeout(wait, read_head(&mut conn, Some(&mut headers))).await
+        {
+            Ok(Ok(head)) => head,
+            Ok(Err(err)) => return Err(SendError::Upstream(err)),
+            Err(_) => return Err(SendError::Timeout(wait)),
+        };
+        // An early answer leaves an unfinished request on the connection.
+        let reuse =
+            (sent == Sent::Complete && head.keep_alive && head.framing != Framing::UntilClose)
+                .then(|| (self.clone(), head.keep_alive_timeout));
+        Ok(StreamedAnswer {
+            status: head.status,
+            headers,
+            body: AnswerBody::new(conn, head.framing, reuse),
+        })
+    }
+
+    /// A connection with `opening` written on it: a reused one, or, when
+    /// there is none or it could not be written to, a new one.
+    async fn opened_with<E>(
+        &self,
+        uri: &Uri,
+        opening: &[u8],
+        wait: Duration,
+    ) -> Result<Box<Conn>, SendError<E>> {
+        if let Some(mut conn) = self.checkout().await {
+            let written = tokio::time::timeout(wait, write_request(&mut conn, &[opening])).await;
+            match written {
+                Ok(Ok(())) => return Ok(conn),
+                // Not written: the upstream has none of it; a new connection.
+                Ok(Err(_)) => {}
+                Err(_) => return Err(SendError::Timeout(wait)),
+            }
+        }
+        let mut conn = self.connect(uri).await.map_err(SendError::Upstream)?;
+        match tokio::time::timeout(wait, write_request(&mut conn, &[opening])).await {
+            Ok(Ok(())) => Ok(conn),
+            Ok(Err((err, _))) => Err(SendError::Upstream(err)),
+            Err(_) => Err(SendError::Timeout(wait)),
+        }
+    }
+}
+
+/// `data` as the body's next piece under `framing`, appended to `out`.
+fn write_piece(out: &mut Vec<u8>, framing: BodyFraming, data: &[u8]) {
+    match framing {
+        BodyFraming::Length(_) => out.extend_from_slice(data),
+        BodyFraming::Chunked if data.is_empty() => {}
+        BodyFraming::Chunked => {
+            out.extend_from_slice(chunk_size_line(data.len()).as_bytes());
+            out.extend_from_slice(data);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+}
+
+/// `{size in hex}\r\n`, a chunk's first line.
+fn chunk_size_line(len: usize) -> String {
+    format!("{len:x}\r\n")
+}
+
+/// Up to three pieces still to write (a chunk's size line, its data, its
+/// CRLF), the first `offset` bytes of the first one written already.
+#[derive(Default)]
+struct Pending {
+    parts: Vec<Bytes>,
+    offset: usize,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// `n` more bytes were written.
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let first_left = self.parts[0].len() - self.offset;
+            if n < first_left {
+                self.offset += n;
+                return;
+            }
+            n -= first_left;
+            self.parts.remove(0);
+            self.offset = 0;
+        }
+        while self.parts.first().is_some_and(Bytes::is_empty) {
+            self.parts.remove(0);
+        }
+    }
+}
+
+/// The writing of a body's frames, watching for an early answer.
+struct Pump<'c> {
+    conn: &'c mut Box<Conn>,
+    framing: BodyFraming,
+    /// Body bytes written (or queued in `pending`) so far.
+    written: u64,
+    pending: Pending,
+    /// The source ended; what is pending is the end of the body.
+    source_done: bool,
+    /// The wait for the upstream to take more bytes, armed while a write
+    /// cannot go on.
+    stall: Pin<Box<Sleep>>,
+    stalled: bool,
+    wait: Duration,
+}
+
+impl Pump<'_> {
+    fn poll<B>(
+        &mut self,
+        cx: &mut Context<'_>,
+        body: &mut B,
+    ) -> Poll<Result<Sent, SendError<B::Error>>>
+    where
+        B: Body<Data = Bytes> + Unpin,
+    {
+        loop {
+            match self.poll_answer(cx) {
+                Poll::Ready(Ok(())) => return Poll::Ready(Ok(Sent::AnsweredEarly)),
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(SendError::Upstream(err))),
+                Poll::Pending => {}
+            }
+            if !self.pending.is_empty() {
+                let slices: Vec<std::io::IoSlice<'_>> = self
+                    .pending
+                    .parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, part)| {
+                        let skip = if i == 0 { self.pending.offset } else { 0 };
+                        std::io::IoSlice::new(&part[skip..])
+                    })
+                    .collect();
+                match Pin::new(&mut self.conn.io).poll_write_vectored(cx, &slices) {
+                    Poll::Ready(Ok(0)) => {
+                        let err = std::io::Error::from(std::io::ErrorKind::WriteZero);
+                        return Poll::Ready(Err(SendError::Upstream(io_error(&err, false))));
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        self.pending.advance(n);
+                        self.stalled = false;
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        return Poll::Ready(Err(SendError::Upstream(io_error(&e, false))))
+                    }
+                    Poll::Pending => return self.poll_stall(cx),
+                }
+            }
+            if self.source_done {
+                return match Pin::new(&mut self.conn.io).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => Poll::Ready(Ok(Sent::Complete)),
+                    Poll::Ready(Err(e)) => {
+                        Poll::Ready(Err(SendError::Upstream(io_error(&e, false))))
+                    }
+                    Poll::Pending => self.poll_stall(cx),
+                };
+            }
+            match Pin::new(&mut *body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    if data.is_empty() {
+                        continue;
+                    }
+                    self.written += data.len() as u64;
+                    if let BodyFraming::Length(declared) = self.framing {
+                        if self.written > declared {
+                            return Poll::Ready(Err(SendError::Upstream(mismatch(
+                                self.written,
+                                declared,
+                            ))));
+                        }
+                        self.pending.parts.push(data);
+                    } else {
+                        self.pending.parts.push(chunk_size_line(data.len()).into());
+                        self.pending.parts.push(data);
+                        self.pending.parts.push(Bytes::from_static(b"\r\n"));
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(SendError::Body(e))),
+                Poll::Ready(None) => {
+                    match self.framing {
+                        BodyFraming::Length(declared) if self.written != declared => {
+                            return Poll::Ready(Err(SendError::Upstream(mismatch(
+                                self.written,
+                                declared,
+                            ))));
+                        }
+                        BodyFraming::Length(_) => {}
+                        BodyFraming::Chunked => {
+                            self.pending.parts.push(Bytes::from_static(b"0\r\n\r\n"));
+                        }
+                    }
+                    self.source_done = true;
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// A write cannot go on: the upstream has `wait` to take more.
+    fn poll_stall<T, E>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, SendError<E>>> {
+        if !self.stalled {
+            self.stalled = true;
+            self.stall.as_mut().reset(Instant::now() + self.wait);
+        }
+        match self.stall.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(SendError::Timeout(self.wait))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Ready once the upstream's final answer has begun (its head, or the
+    /// start of it, is in the connection's buffer); interim `1xx` answers
+    /// are consumed. Pending while the upstream says nothing.
+    fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H1Error>> {
+        loop {
+            if self.conn.buf.len() > MAX_HEAD_BYTES {
+                // Reading the head will refuse it.
+                return Poll::Ready(Ok(()));
+            }
+            match poll_fill_up_to(self.conn, cx, WATCH_CHUNK) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(io_error(&e, false))),
+                Poll::Ready(Ok(0)) if self.conn.buf.is_empty() => {
+                    return Poll::Ready(Err(H1Error::Io {
+                        reason: "the upstream closed the connection while the request body was \
+                                 being sent"
+                            .to_string(),
+                        nothing_received: false,
+                        reset: false,
+                    }))
+                }
+                // Closed after some of an answer: reading its head will say
+                // whether it is whole.
+                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(_)) => {}
+            }
+            match parse_head(&self.conn.buf, None)? {
+                Some(head) if (100..200).contains(&head.status) && head.status != 101 => {
+                    self.conn.buf.advance(head.len);
+                }
+                Some(_) => return Poll::Ready(Ok(())),
+                None => {}
+            }
+        }
+    }
+}
+
+fn mismatch(written: u64, declared: u64) -> H1Error {
+    H1Error::Malformed(format!(
+        "the request body ({written} bytes or more) does not match its Content-Length ({declared})"
+    ))
+}
