@@ -379,3 +379,158 @@ fn mismatch(written: u64, declared: u64) -> H1Error {
         "the request body ({written} bytes or more) does not match its Content-Length ({declared})"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rest::connect::Route;
+    use std::collections::VecDeque;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A body of these frames, then its end; with a pause before the
+    /// second frame.
+    struct Frames(VecDeque<Bytes>, Option<Pin<Box<Sleep>>>);
+
+    impl Body for Frames {
+        type Data = Bytes;
+        type Error = String;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, String>>> {
+            let this = &mut *self;
+            if this.0.len() == 2 {
+                if let Some(pause) = &mut this.1 {
+                    std::task::ready!(pause.as_mut().poll(cx));
+                    this.1 = None;
+                }
+            }
+            Poll::Ready(this.0.pop_front().map(|b| Ok(hyper::body::Frame::data(b))))
+        }
+    }
+
+    fn frames(parts: &[&'static [u8]]) -> Frames {
+        Frames(parts.iter().map(|p| Bytes::from_static(p)).collect(), None)
+    }
+
+    fn pool() -> Arc<H1Pool> {
+        let connector =
+            crate::rest::client::connector(Arc::new(Route::Direct), Duration::from_secs(2), &[])
+                .unwrap();
+        Arc::new(H1Pool::new(connector, Duration::from_secs(5)))
+    }
+
+    /// An upstream that sends `interim` once the head arrived, reads until
+    /// the body ends with `end`, answers 200 and returns what it read.
+    async fn upstream(
+        interim: &'static [u8],
+        end: &'static [u8],
+    ) -> (Uri, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri: Uri = format!("http://{}", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        let task = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            let mut told = false;
+            while !got.ends_with(end) {
+                let n = stream.read(&mut buf).await.unwrap();
+                assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&got));
+                got.extend_from_slice(&buf[..n]);
+                if !told && got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    stream.write_all(interim).await.unwrap();
+                    told = true;
+                }
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .await
+                .unwrap();
+            got
+        });
+        (uri, task)
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_goes_out_as_it_comes_past_an_interim_answer() {
+        let (uri, seen) = upstream(b"HTTP/1.1 100 Continue\r\n\r\n", b"0\r\n\r\n").await;
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n";
+        // The interim answer arrives while the body waits for its second
+        // frame: the pump must skip it, not take it for an early answer
+        // (then it would wait for a final answer the upstream sends only
+        // after the body).
+        let mut body = frames(&[b"two", b"", b"three"]);
+        body.1 = Some(Box::pin(tokio::time::sleep(Duration::from_millis(300))));
+        let answer = pool()
+            .exchange_streaming_request(
+                &uri,
+                head,
+                b"one",
+                &mut body,
+                BodyFraming::Chunked,
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        let seen = seen.await.unwrap();
+        let body_start = seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert_eq!(
+            &seen[body_start..],
+            b"3\r\none\r\n3\r\ntwo\r\n5\r\nthree\r\n0\r\n\r\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn frames_must_add_up_to_the_content_length() {
+        for (parts, length) in [(&[&b"12345"[..], b"678"][..], 6), (&[&b"1"[..]][..], 6)] {
+            let (uri, _seen) = upstream(b"", b"never").await;
+            let head = b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 6\r\n\r\n";
+            let mut body = frames(parts);
+            let failed = pool()
+                .exchange_streaming_request(
+                    &uri,
+                    head,
+                    b"",
+                    &mut body,
+                    BodyFraming::Length(length),
+                    Duration::from_secs(5),
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&failed, SendError::Upstream(H1Error::Malformed(m)) if m.contains("Content-Length (6)")),
+                "{failed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pending_pieces_advance_across_parts() {
+        let mut pending = Pending {
+            parts: vec![
+                Bytes::from_static(b"ab"),
+                Bytes::from_static(b"cde"),
+                Bytes::from_static(b"f"),
+            ],
+            offset: 0,
+        };
+        pending.advance(1);
+        assert_eq!((pending.parts.len(), pending.offset), (3, 1));
+        pending.advance(3);
+        assert_eq!((pending.parts.len(), pending.offset), (2, 2));
+        pending.advance(2);
+        assert!(pending.is_empty());
+        let mut framed = Vec::new();
+        write_piece(&mut framed, BodyFraming::Chunked, b"0123456789abcdef!");
+        write_piece(&mut framed, BodyFraming::Chunked, b"");
+        assert_eq!(framed, b"11\r\n0123456789abcdef!\r\n");
+        let mut line = Vec::new();
+        BodyFraming::Length(42).write_header(&mut line);
+        assert_eq!(line, b"content-length: 42\r\n");
+    }
+}
