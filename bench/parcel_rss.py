@@ -2,24 +2,28 @@
 """Peak RSS growth of the gateway for one large ParcelUpload and one large
 ParcelDownload, through SOAP on loopback.
 
-    python3 bench/parcel_rss.py target/release/ecgrid-gateway 50 [separate|inprocess|both]
+    python3 bench/parcel_rss.py target/release/ecgrid-gateway 50 [separate|inprocess|both|legacy]
 
 `separate` (the gateway's own cost): the sandbox runs as its own process
 (`ecgrid-gateway sandbox`) and the gateway (`serve --upstream`) is measured
 alone; the sandbox's growth is printed beside it. `inprocess`: `serve
 --sandbox`, one process holding the gateway's copies and the sandbox's
 (about 2.3x the file for an upload: its request body and the decoded file).
-`both` (the default) runs one after the other.
+`both` (the default) runs one after the other. `legacy`: the upload routed
+to a legacy ECGridOS service (`--legacy`, `--route ParcelUpload=legacy`; a
+loopback stand-in here that reads and drops what it gets), sent with a
+`Content-Length` and then chunked, each on a fresh gateway: the request
+body passed on as it arrives (issue 15).
 
 Prints VmHWM (the peak resident set) growth of each step against the file's
 size. VmHWM only grows, so the download's figure is what it adds above the
 upload's peak.
 """
-import base64, http.client, re, subprocess, sys, time
+import base64, http.client, http.server, re, subprocess, sys, threading, time
 
 binary, mib = sys.argv[1], int(sys.argv[2])
 mode = sys.argv[3] if len(sys.argv) > 3 else "both"
-assert mode in ("separate", "inprocess", "both"), f"unknown mode {mode}"
+assert mode in ("separate", "inprocess", "both", "legacy"), f"unknown mode {mode}"
 
 isa = ("ISA*00*          *00*          *ZZ*ECGRIDDEMO     *ZZ*ECGRIDPARTNER  *260507*1030*U*00401*000000001*0*T*>~"
        "GS*PO*ECGRIDDEMO*ECGRIDPARTNER*20260507*1030*1*X*004010~ST*850*0001~")
@@ -45,13 +49,17 @@ def hwm(proc):
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024
 
 
-def call(port, op, params):
+def call(port, op, params, chunked=False):
     body = "".join(f"<{k}>{v}</{k}>" for k, v in params)
     env = ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
-           f'<soap:Body><{op} xmlns="https://os.ecgrid.io/">{body}</{op}></soap:Body></soap:Envelope>')
+           f'<soap:Body><{op} xmlns="https://os.ecgrid.io/">{body}</{op}></soap:Body></soap:Envelope>').encode()
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    c.request("POST", "/v4.1/prod/ECGridOS.asmx", env.encode(),
-              {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"https://os.ecgrid.io/{op}"'})
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"https://os.ecgrid.io/{op}"'}
+    if chunked:
+        pieces = (env[i:i + 256 * 1024] for i in range(0, len(env), 256 * 1024))
+        c.request("POST", "/v4.1/prod/ECGridOS.asmx", pieces, headers, encode_chunked=True)
+    else:
+        c.request("POST", "/v4.1/prod/ECGridOS.asmx", env, headers)
     r = c.getresponse()
     data = r.read().decode()
     assert r.status == 200, data[:500]
@@ -88,6 +96,69 @@ def download(gateway, port):
     grown = hwm(gateway) - base
     assert base64.b64decode(text(got, "Content")) == edi
     return grown, seconds
+
+
+class LegacyStandIn(http.server.ThreadingHTTPServer):
+    """A loopback stand-in for the legacy service: reads each request's
+    body (Content-Length or chunked) in pieces, counts and drops it, and
+    answers a fixed ParcelUploadResponse."""
+
+    def __init__(self):
+        self.received = 0
+        stand_in = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802 - http.server's name
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    while (size := int(self.rfile.readline().split(b";")[0], 16)) > 0:
+                        stand_in.drop(size, self.rfile)
+                        self.rfile.readline()
+                    self.rfile.readline()
+                else:
+                    stand_in.drop(int(self.headers["Content-Length"]), self.rfile)
+                answer = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+                          '<ParcelUploadResponse xmlns="https://os.ecgrid.io/"><ParcelUploadResult>1</ParcelUploadResult>'
+                          '</ParcelUploadResponse></soap:Body></soap:Envelope>').encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def drop(self, size, rfile):
+        while size > 0:
+            piece = rfile.read(min(size, 1 << 20))
+            if not piece:
+                raise ConnectionError("the body ended early")
+            size -= len(piece)
+            self.received += len(piece)
+
+
+def legacy_upload(chunked):
+    """The legacy-routed upload's growth of a fresh gateway's peak (MiB)."""
+    stand_in = LegacyStandIn()
+    gateway, port = start(["serve", "--upstream", "http://127.0.0.1:9", "--legacy", f"http://127.0.0.1:{stand_in.server_port}",
+                           "--route", "ParcelUpload=legacy", "--listen", "127.0.0.1:0", "--workers", "1"],
+                          r"listening on http://127\.0\.0\.1:(\d+)")
+    try:
+        base = hwm(gateway)
+        t = time.time()
+        answer = call(int(port), "ParcelUpload", [("SessionID", "api-key-123"), ("FileName", "big.edi"),
+                                                  ("Bytes", len(edi)), ("Content", content)], chunked)
+        assert "<ParcelUploadResult>1</ParcelUploadResult>" in answer, answer[:300]
+        assert stand_in.received > len(content), stand_in.received
+        return hwm(gateway) - base, time.time() - t
+    finally:
+        stop(gateway)
+        stand_in.shutdown()
 
 
 def report(label, step, grown, seconds, more=""):
@@ -129,3 +200,7 @@ if mode in ("inprocess", "both"):
         report(label, "download", *download(gateway, int(port)), " more, above the upload's peak")
     finally:
         stop(gateway)
+if mode == "legacy":
+    label = "legacy route, the legacy service a separate stand-in"
+    report(label, "upload with Content-Length", *legacy_upload(False))
+    report(label, "upload chunked", *legacy_upload(True))

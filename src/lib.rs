@@ -43,6 +43,7 @@ pub mod ops;
 pub mod pages;
 pub mod readiness;
 pub mod request_body;
+pub mod request_id;
 pub mod rest;
 pub mod routing;
 pub mod sandbox;

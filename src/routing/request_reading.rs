@@ -75,7 +75,7 @@ impl Router {
     /// the faults are the body's (413, 408, 400, 503).
     pub async fn read_and_choose(
         &self,
-        mut reader: BodyReader,
+        reader: BodyReader,
         limits: &BodyLimits,
     ) -> Result<Chosen, Fault> {
         let small = reader.announced().is_some_and(|n| n <= STREAM_FROM);
@@ -83,6 +83,17 @@ impl Router {
             let body = reader.read_to_end().await?;
             return Ok(self.chosen(self.choose(&body), body));
         }
+        // Boxed: the rare path's state would otherwise make every call's
+        // future larger (and its first move cost more).
+        Box::pin(self.read_large(reader, limits)).await
+    }
+
+    /// [`Router::read_and_choose`] of a body that may be streamed.
+    async fn read_large(
+        &self,
+        mut reader: BodyReader,
+        limits: &BodyLimits,
+    ) -> Result<Chosen, Fault> {
         let mut found = None;
         let prefix = reader
             .read_prefix(
