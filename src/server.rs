@@ -367,7 +367,7 @@ async fn soap_post(
         LegacyBody::Streamed(streamed) => {
             let call = forward(streamed.prefix.clone());
             // Boxed, as the rare path (see `Router::read_and_choose`).
-            return Box::pin(state.router.legacy_streamed(call, streamed)).await;
+            return Box::pin(state.router.legacy_streamed(call, *streamed)).await;
         }
     };
     let call = forward(body.clone());

@@ -46,8 +46,9 @@ pub enum Chosen {
 pub enum LegacyBody {
     /// Read whole.
     Whole(Bytes),
-    /// Its first bytes read, the rest to pass on as it arrives.
-    Streamed(StreamedRequest),
+    /// Its first bytes read, the rest to pass on as it arrives (boxed:
+    /// every call moves a `Chosen`, and few carry this).
+    Streamed(Box<StreamedRequest>),
 }
 
 /// A body to pass on as it arrives: the bytes read to choose its route,
@@ -127,11 +128,11 @@ impl Router {
         let (prefix, rest) = reader.into_rest(limit);
         Ok(Chosen::Legacy(
             sniffed,
-            LegacyBody::Streamed(StreamedRequest {
+            LegacyBody::Streamed(Box::new(StreamedRequest {
                 prefix,
                 rest,
                 announced,
-            }),
+            })),
         ))
     }
 
