@@ -212,44 +212,17 @@ async fn without_legacy_untranslated_operations_keep_the_not_supported_fault() {
     gw.stop().await;
 }
 
-/// Peak resident memory (VmHWM) of a process, in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
-}
-
 #[tokio::test]
 async fn a_50_mib_answer_is_streamed_not_held() {
     let fake = FakeLegacy::start("pw").await;
     fake.script("TPListEx", Script::Big { mib: 50 });
-    let (child, line) = tokio::task::spawn_blocking({
-        let legacy = fake.base.clone();
-        move || {
-            support::binary::first_line(
-                &[
-                    "serve",
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--upstream",
-                    "http://127.0.0.1:9",
-                    "--legacy",
-                    &legacy,
-                    "--workers",
-                    "1",
-                ],
-                &[],
-            )
-        }
-    })
-    .await
-    .unwrap();
-    let url = support::binary::listening_url(&line);
+    let legacy = fake.base.clone();
+    let (child, url) =
+        tokio::task::spawn_blocking(move || support::binary::legacy_gateway(&legacy, &[]))
+            .await
+            .unwrap();
     let pid = child.0.id();
-    let before = peak_rss_kib(pid);
+    let before = support::binary::peak_rss_kib(pid);
     let mut response = reqwest::Client::new()
         .post(format!("{url}{PATH41}"))
         .header("content-type", "text/xml; charset=utf-8")
@@ -271,7 +244,7 @@ async fn a_50_mib_answer_is_streamed_not_held() {
     }
     assert!(received > 50 * 1024 * 1024, "{received} bytes");
     assert!(String::from_utf8_lossy(&tail).ends_with("</soap:Envelope>"));
-    let peak = peak_rss_kib(pid);
+    let peak = support::binary::peak_rss_kib(pid);
     eprintln!(
         "peak RSS of the gateway streaming a {received}-byte answer: {peak} KiB (before: {before} KiB)"
     );

@@ -476,46 +476,18 @@ async fn a_streamed_body_over_its_operations_limit_is_refused_midway() {
     gw.stop().await;
 }
 
-/// Peak resident memory (VmHWM) of a process, in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
-}
-
 #[tokio::test]
 async fn a_50_mib_upload_is_passed_on_not_held() {
     let fake = FakeLegacy::start("pw").await;
-    let (child, line) = tokio::task::spawn_blocking({
-        let legacy = fake.base.clone();
-        move || {
-            support::binary::first_line(
-                &[
-                    "serve",
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--upstream",
-                    "http://127.0.0.1:9",
-                    "--legacy",
-                    &legacy,
-                    "--route",
-                    "ParcelUpload=legacy",
-                    "--workers",
-                    "1",
-                ],
-                &[],
-            )
-        }
+    let legacy = fake.base.clone();
+    let (child, url) = tokio::task::spawn_blocking(move || {
+        support::binary::legacy_gateway(&legacy, &["--route", "ParcelUpload=legacy"])
     })
     .await
     .unwrap();
-    let url = support::binary::listening_url(&line);
     let pid = child.0.id();
     let sent = upload("api-key-123", 50 * 1024 * 1024);
-    let before = peak_rss_kib(pid);
+    let before = support::binary::peak_rss_kib(pid);
     let response = reqwest::Client::new()
         .post(format!("{url}{PATH41}"))
         .header("content-type", "text/xml; charset=utf-8")
@@ -535,7 +507,7 @@ async fn a_50_mib_upload_is_passed_on_not_held() {
         .pop()
         .expect("passed through");
     assert!(got.body == sent, "the upload arrived changed");
-    let peak = peak_rss_kib(pid);
+    let peak = support::binary::peak_rss_kib(pid);
     eprintln!(
         "peak RSS of the gateway passing on a {}-byte upload: {peak} KiB (before: {before} KiB)",
         sent.len()

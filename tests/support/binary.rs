@@ -95,3 +95,34 @@ pub fn post_soap(url: &str, action: &str, envelope: &str) -> String {
         ),
     )
 }
+
+/// The built binary serving with `--legacy legacy` (the REST upstream
+/// unreachable, one worker) and `extra` flags: the process and its URL.
+/// Blocks while it starts (call from `spawn_blocking` in async tests).
+pub fn legacy_gateway(legacy: &str, extra: &[&str]) -> (Running, String) {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--legacy",
+        legacy,
+        "--workers",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let (child, line) = first_line(&args, &[]);
+    let url = listening_url(&line);
+    (child, url)
+}
+
+/// Peak resident memory (VmHWM) of a process, in KiB.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
