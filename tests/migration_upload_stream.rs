@@ -519,3 +519,46 @@ async fn a_50_mib_upload_is_passed_on_not_held() {
     );
     drop(child);
 }
+
+#[tokio::test]
+async fn an_announced_length_over_the_operations_limit_is_refused_before_anything_is_sent() {
+    let fake = FakeLegacy::start("pw").await;
+    let mut config = legacy_config("http://127.0.0.1:9", &fake.base);
+    config.max_body = 128 * 1024;
+    let gw = spawn_gateway(&config).await;
+    let sent = envelope(
+        Soap::V11,
+        NS41,
+        "CarbonCopyList",
+        &[
+            ("SessionID", "api-key-123"),
+            ("Filter", &"B".repeat(512 * 1024)),
+        ],
+    );
+    // No SOAPAction: the length may be an upload's until the body names
+    // its operation, which is not one.
+    let mut stream = connect(&gw).await;
+    let request = format!(
+        "POST {PATH41} HTTP/1.1\r\nhost: gateway\r\ncontent-type: text/xml; charset=utf-8\r\n\
+         content-length: {}\r\n\r\n",
+        sent.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    for piece in sent.as_bytes().chunks(32 * 1024) {
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
+    }
+    let (status, body) = read_answer(&mut stream).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body.contains(&format!("(Content-Length {})", sent.len())),
+        "{body}"
+    );
+    assert!(body.contains("131072 bytes"), "{body}");
+    assert!(
+        fake.received().is_empty(),
+        "nothing goes to the legacy service"
+    );
+    gw.stop().await;
+}
