@@ -151,7 +151,10 @@ async fn scripted_legacy(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.unwrap();
+        let (mut stream, _) = tokio::time::timeout(BOUND, listener.accept())
+            .await
+            .expect("the gateway never connected to the legacy service")
+            .unwrap();
         let mut buf = Vec::new();
         let mut piece = vec![0u8; 64 * 1024];
         let head_end = loop {
@@ -294,7 +297,10 @@ async fn the_legacy_service_gets_the_first_bytes_before_the_client_sends_the_res
         .await
         .expect("the legacy service got nothing before the whole body was sent")
         .unwrap();
-    stream.write_all(&sent[128 * 1024..]).await.unwrap();
+    tokio::time::timeout(BOUND, stream.write_all(&sent[128 * 1024..]))
+        .await
+        .expect("the gateway stopped taking the body")
+        .unwrap();
     let (status, body) = read_answer(&mut stream).await;
     assert_eq!((status, body.as_str()), (200, OK_ANSWER));
     let seen = upstream.await.unwrap();
@@ -333,7 +339,10 @@ async fn a_legacy_answer_before_the_body_is_complete_reaches_a_client_that_sends
     let (gw, upstream, sent, mut stream) = early_answer_setup().await;
     // As .NET and Java clients do: the whole body, then the answer. The
     // gateway takes the rest (no broken pipe), then ends the answer.
-    stream.write_all(&sent[256 * 1024..]).await.unwrap();
+    tokio::time::timeout(BOUND, stream.write_all(&sent[256 * 1024..]))
+        .await
+        .expect("the gateway stopped taking the body")
+        .unwrap();
     let (status, body) = read_answer(&mut stream).await;
     assert_eq!((status, body.as_str()), (413, EARLY_ANSWER));
     // The gateway stopped sending and closed its unfinished request.

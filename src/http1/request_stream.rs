@@ -433,12 +433,14 @@ mod tests {
             .parse()
             .unwrap();
         let task = tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
+            let accepted = tokio::time::timeout(Duration::from_secs(20), listener.accept());
+            let (mut stream, _) = accepted.await.expect("never connected").unwrap();
             let mut got = Vec::new();
             let mut buf = [0u8; 4096];
             let mut told = false;
             while !got.ends_with(end) {
-                let n = stream.read(&mut buf).await.unwrap();
+                let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf));
+                let n = read.await.expect("nothing more came").unwrap();
                 assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&got));
                 got.extend_from_slice(&buf[..n]);
                 if !told && got.windows(4).any(|w| w == b"\r\n\r\n") {
