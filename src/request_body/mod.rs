@@ -328,4 +328,52 @@ mod tests {
         assert!(LIMITS.admits("ParcelUploadA", 2000).is_ok());
         assert!(LIMITS.admits("WhoAmI", 1000).is_ok());
     }
+
+    #[test]
+    fn an_operations_limit_once_its_name_is_known() {
+        let announced_upload = LIMITS.for_request(&headers(&[(
+            "soapaction",
+            "\"https://os.ecgrid.io/ParcelUpload\"",
+        )]));
+        let silent = LIMITS.for_request(&HeaderMap::new());
+        let announced_whoami =
+            LIMITS.for_request(&headers(&[("soapaction", "https://os.ecgrid.io/WhoAmI")]));
+        let limit = |l: BodyLimit, op| {
+            let l = l.for_operation(&LIMITS, op);
+            (l.limit, l.raise_to, l.flag)
+        };
+        // An upload gets the upload limit, announced or not.
+        assert_eq!(
+            limit(announced_upload, "ParcelUpload"),
+            (64 * 1024, None, UPLOAD_FLAG)
+        );
+        assert_eq!(
+            limit(silent, "ParcelUploadEx"),
+            (64 * 1024, None, UPLOAD_FLAG)
+        );
+        // Anything else never more than --max-body, whatever was announced.
+        assert_eq!(limit(announced_upload, "WhoAmI"), (1024, None, BASE_FLAG));
+        assert_eq!(limit(silent, "CarbonCopyList"), (1024, None, BASE_FLAG));
+        assert_eq!(limit(announced_whoami, "WhoAmI"), (1024, None, BASE_FLAG));
+        // Announced as WhoAmI, the body's upload stays under --max-body.
+        assert_eq!(
+            limit(announced_whoami, "ParcelUpload"),
+            (1024, None, BASE_FLAG)
+        );
+        // The limit itself: exactly at it passes, one byte over does not.
+        let whoami = announced_whoami.for_operation(&LIMITS, "WhoAmI");
+        assert!(whoami.admits(1024, true).is_ok());
+        let fault = whoami.admits(1025, true).unwrap_err();
+        assert_eq!(fault.http_status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(
+            fault.message.contains("(Content-Length 1025)"),
+            "{}",
+            fault.message
+        );
+        assert!(!whoami
+            .admits(1025, false)
+            .unwrap_err()
+            .message
+            .contains("Content-Length"));
+    }
 }
