@@ -182,6 +182,12 @@ impl H1Pool {
         })
     }
 
+    /// How many idle connections the pool holds (tests).
+    #[cfg(test)]
+    pub(super) fn idle_count(&self) -> usize {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// The most recently used idle connection that is still open.
     pub(super) async fn checkout(&self) -> Option<Box<Conn>> {
         loop {

@@ -428,6 +428,20 @@ mod tests {
         interim: &'static [u8],
         end: &'static [u8],
     ) -> (Uri, tokio::task::JoinHandle<Vec<u8>>) {
+        upstream_answering(
+            interim,
+            end,
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+        )
+        .await
+    }
+
+    /// [`upstream`] answering `answer` at the end.
+    async fn upstream_answering(
+        interim: &'static [u8],
+        end: &'static [u8],
+        answer: &'static [u8],
+    ) -> (Uri, tokio::task::JoinHandle<Vec<u8>>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let uri: Uri = format!("http://{}", listener.local_addr().unwrap())
             .parse()
@@ -448,13 +462,19 @@ mod tests {
                     told = true;
                 }
             }
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                .await
-                .unwrap();
+            stream.write_all(answer).await.unwrap();
+            // Held open (as a keep-alive upstream does) until the client
+            // closes it or a while has passed.
+            let _ = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await;
             got
         });
         (uri, task)
+    }
+
+    /// Reads a streamed answer's body to its end.
+    async fn body_of(answer: StreamedAnswer) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        answer.body.collect().await.unwrap().to_bytes().to_vec()
     }
 
     #[tokio::test]
@@ -467,7 +487,8 @@ mod tests {
         // after the body).
         let mut body = frames(&[b"two", b"", b"three"]);
         body.1 = Some(Box::pin(tokio::time::sleep(Duration::from_millis(300))));
-        let answer = pool()
+        let pool = pool();
+        let answer = pool
             .exchange_streaming_request(
                 &uri,
                 head,
@@ -479,6 +500,9 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(answer.status, 200);
+        assert_eq!(body_of(answer).await, b"ok");
+        assert_eq!(pool.idle_count(), 1, "a complete exchange is reused");
+        drop(pool); // closes the idle connection: the upstream's read ends
         let seen = seen.await.unwrap();
         let body_start = seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
         assert_eq!(
@@ -509,6 +533,39 @@ mod tests {
                 "{failed:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn an_early_answer_ends_the_writing_and_its_connection_is_not_reused() {
+        // The upstream answers once the head is in, before the body.
+        let (uri, _seen) = upstream_answering(
+            b"HTTP/1.1 413 Too Large\r\ncontent-length: 4\r\n\r\nbig!",
+            b"\r\n\r\n",
+            b"",
+        )
+        .await;
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 6\r\n\r\n";
+        let mut body = frames(&[b"12", b"34", b"56"]);
+        body.1 = Some(Box::pin(tokio::time::sleep(Duration::from_secs(30))));
+        let pool = pool();
+        let answer = tokio::time::timeout(
+            Duration::from_secs(10),
+            pool.exchange_streaming_request(
+                &uri,
+                head,
+                b"",
+                &mut body,
+                BodyFraming::Length(6),
+                Duration::from_secs(5),
+            ),
+        )
+        .await
+        .expect("the early answer must end the wait for the body")
+        .unwrap();
+        assert_eq!(answer.status, 413);
+        assert_eq!(body_of(answer).await, b"big!");
+        assert_eq!(body.0.len(), 2, "the body's rest was not taken");
+        assert_eq!(pool.idle_count(), 0, "an unfinished request's connection");
     }
 
     #[test]
