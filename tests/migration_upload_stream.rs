@@ -137,6 +137,8 @@ enum Answers {
     AfterTheBody,
     /// 413 as soon as the head has arrived, then reads until closed.
     Early,
+    /// Reads the whole body and never answers.
+    Never,
 }
 
 const OK_ANSWER: &str = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><ParcelUploadResponse xmlns=\"https://os.ecgrid.io/\"><ParcelUploadResult>77</ParcelUploadResult></ParcelUploadResponse></soap:Body></soap:Envelope>";
@@ -202,6 +204,10 @@ async fn scripted_legacy(
         if complete && matches!(answers, Answers::AfterTheBody) {
             let ok = answer("200 OK", OK_ANSWER);
             stream.write_all(ok.as_bytes()).await.unwrap();
+        }
+        if let Answers::Never = answers {
+            // Until the gateway gives up and closes the connection.
+            let _ = tokio::time::timeout(BOUND, stream.read(&mut piece)).await;
         }
         Seen {
             head,
@@ -569,5 +575,34 @@ async fn an_announced_length_over_the_operations_limit_is_refused_before_anythin
         fake.received().is_empty(),
         "nothing goes to the legacy service"
     );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_legacy_service_that_never_answers_a_streamed_upload_is_a_server_fault_in_time() {
+    let (legacy, upstream) = scripted_legacy(Answers::Never, None).await;
+    let mut config = legacy_config("http://127.0.0.1:9", &legacy);
+    config.upstream_timeout = Duration::from_secs(1);
+    let gw = spawn_gateway(&config).await;
+    let sent = upload("api-key-123", 1024 * 1024);
+    let mut stream = connect(&gw).await;
+    stream
+        .write_all(head("transfer-encoding: chunked\r\n").as_bytes())
+        .await
+        .unwrap();
+    for piece in sent.chunks(100 * 1024) {
+        stream.write_all(&chunk(piece)).await.unwrap();
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let (status, body) = read_answer(&mut stream).await;
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("did not answer within 1s"), "{body}");
+    assert!(
+        body.contains(&legacy),
+        "the fault names the legacy service: {body}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(upstream.await.unwrap().complete, "the whole body went");
     gw.stop().await;
 }

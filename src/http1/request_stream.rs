@@ -156,7 +156,11 @@ impl H1Pool {
                 Err(_) => return Err(SendError::Timeout(wait)),
             }
         }
-        let mut conn = self.connect(uri).await.map_err(SendError::Upstream)?;
+        // The connection (TCP, a proxy's CONNECT, TLS) within `wait` too.
+        let mut conn = match tokio::time::timeout(wait, self.connect(uri)).await {
+            Ok(connected) => connected.map_err(SendError::Upstream)?,
+            Err(_) => return Err(SendError::Timeout(wait)),
+        };
         match tokio::time::timeout(wait, write_request(&mut conn, &[opening])).await {
             Ok(Ok(())) => Ok(conn),
             Ok(Err((err, _))) => Err(SendError::Upstream(err)),
@@ -566,6 +570,60 @@ mod tests {
         assert_eq!(body_of(answer).await, b"big!");
         assert_eq!(body.0.len(), 2, "the body's rest was not taken");
         assert_eq!(pool.idle_count(), 0, "an unfinished request's connection");
+    }
+
+    /// Endless 64 KiB frames.
+    struct Endless;
+
+    impl Body for Endless {
+        type Data = Bytes;
+        type Error = String;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, String>>> {
+            static PIECE: [u8; 64 * 1024] = [b'A'; 64 * 1024];
+            Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from_static(
+                &PIECE,
+            )))))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_upstream_that_stops_taking_the_body_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri: Uri = format!("http://{}", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        // Accepts, reads nothing, holds the connection.
+        let held = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            drop(stream);
+        });
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n";
+        let started = std::time::Instant::now();
+        let failed = tokio::time::timeout(
+            Duration::from_secs(15),
+            pool().exchange_streaming_request(
+                &uri,
+                head,
+                b"",
+                &mut Endless,
+                BodyFraming::Chunked,
+                Duration::from_millis(300),
+            ),
+        )
+        .await
+        .expect("a stalled upstream must not hold the request")
+        .unwrap_err();
+        assert!(
+            matches!(failed, SendError::Timeout(d) if d == Duration::from_millis(300)),
+            "{failed:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        held.abort();
     }
 
     #[test]
