@@ -626,6 +626,58 @@ mod tests {
         held.abort();
     }
 
+    #[tokio::test]
+    async fn frames_larger_than_a_write_arrive_whole_and_in_order() {
+        // 4 MiB frames: more than the socket takes in one write, so each
+        // goes out in parts, resumed where the last write stopped.
+        let (uri, seen) = upstream(b"", b"\r\n0\r\n\r\n").await;
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n";
+        let frames: Vec<Bytes> = (0..3u8)
+            .map(|i| Bytes::from(vec![b'a' + i; 4 * 1024 * 1024]))
+            .collect();
+        let mut body = Frames(frames.iter().cloned().collect(), None);
+        let pool = pool();
+        let answer = pool
+            .exchange_streaming_request(
+                &uri,
+                head,
+                b"first",
+                &mut body,
+                BodyFraming::Chunked,
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        drop(answer);
+        drop(pool);
+        let seen = seen.await.unwrap();
+        let mut wire = &seen[seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+        let mut got = Vec::new();
+        loop {
+            let line = wire.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&wire[..line]).unwrap(), 16).unwrap();
+            wire = &wire[line + 2..];
+            if size == 0 {
+                break;
+            }
+            got.extend_from_slice(&wire[..size]);
+            assert_eq!(&wire[size..size + 2], b"\r\n");
+            wire = &wire[size + 2..];
+        }
+        let mut expected = b"first".to_vec();
+        for frame in &frames {
+            expected.extend_from_slice(frame);
+        }
+        assert!(
+            got == expected,
+            "{} bytes arrived, {} sent",
+            got.len(),
+            expected.len()
+        );
+    }
+
     #[test]
     fn pending_pieces_advance_across_parts() {
         let mut pending = Pending {
