@@ -678,6 +678,103 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn an_upstream_slow_but_taking_the_body_is_not_cut_off() {
+        // Takes up to 512 KiB every 20 ms: each wait far under the 1 s
+        // bound, the whole 48 MiB (at least 96 reads, 1.9 s) over it, and
+        // what the socket buffers hold when the last byte is written (a
+        // few MiB) is read well within it.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri: Uri = format!("http://{}", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        let slow = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 512 * 1024];
+            while !got.ends_with(b"\r\n0\r\n\r\n") {
+                let n = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf))
+                    .await
+                    .expect("nothing more came")
+                    .unwrap();
+                assert!(n > 0, "closed early");
+                got.extend_from_slice(&buf[..n]);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            got.len()
+        });
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n";
+        let frames: Vec<Bytes> = (0..12).map(|_| Bytes::from(vec![b'z'; 4 << 20])).collect();
+        let mut body = Frames(frames.into_iter().collect(), None);
+        let started = std::time::Instant::now();
+        let answer = pool()
+            .exchange_streaming_request(
+                &uri,
+                head,
+                b"",
+                &mut body,
+                BodyFraming::Chunked,
+                Duration::from_secs(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert!(slow.await.unwrap() > 48 << 20);
+        // (Only meaningful when the transfer outlasted one wait.)
+        assert!(
+            started.elapsed() > Duration::from_millis(300),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_head_during_the_body_is_refused() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri: Uri = format!("http://{}", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        // A head that never ends: one header value, 1 MiB long.
+        let flood = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nx-long: ")
+                .await
+                .unwrap();
+            let piece = vec![b'v'; 64 * 1024];
+            for _ in 0..16 {
+                if stream.write_all(&piece).await.is_err() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(20)).await;
+        });
+        let head = b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n";
+        let failed = tokio::time::timeout(
+            Duration::from_secs(15),
+            pool().exchange_streaming_request(
+                &uri,
+                head,
+                b"",
+                &mut Endless,
+                BodyFraming::Chunked,
+                Duration::from_secs(5),
+            ),
+        )
+        .await
+        .expect("an endless head must not hold the request")
+        .unwrap_err();
+        assert!(
+            matches!(&failed, SendError::Upstream(H1Error::Malformed(m)) if m.contains("head")),
+            "{failed:?}"
+        );
+        flood.abort();
+    }
+
     #[test]
     fn pending_pieces_advance_across_parts() {
         let mut pending = Pending {
