@@ -775,6 +775,53 @@ mod tests {
         flood.abort();
     }
 
+    #[tokio::test]
+    async fn an_upstream_closing_mid_body_says_so_and_a_cut_answer_head_too() {
+        for (sends, says) in [
+            (
+                &b""[..],
+                "closed the connection while the request body was being sent",
+            ),
+            (
+                &b"HTTP/1.1 200 OK\r\ncontent-"[..],
+                "before the answer was complete",
+            ),
+        ] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let uri: Uri = format!("http://{}", listener.local_addr().unwrap())
+                .parse()
+                .unwrap();
+            tokio::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(sends).await;
+                // Closed with the request unfinished.
+            });
+            let head = b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n";
+            let mut body = frames(&[b"a", b"b"]);
+            body.1 = Some(Box::pin(tokio::time::sleep(Duration::from_secs(30))));
+            let failed = tokio::time::timeout(
+                Duration::from_secs(10),
+                pool().exchange_streaming_request(
+                    &uri,
+                    head,
+                    b"",
+                    &mut body,
+                    BodyFraming::Chunked,
+                    Duration::from_secs(5),
+                ),
+            )
+            .await
+            .expect("a closed connection must end the exchange")
+            .unwrap_err();
+            assert!(
+                matches!(&failed, SendError::Upstream(e) if e.to_string().contains(says)),
+                "{failed:?}"
+            );
+        }
+    }
+
     #[test]
     fn pending_pieces_advance_across_parts() {
         let mut pending = Pending {
