@@ -11,7 +11,7 @@ use rustls::pki_types::CertificateDer;
 
 use crate::http1::{AnswerBody, BodyFraming, H1Pool, SendError, StreamedAnswer};
 use crate::rest::client::connector;
-use crate::rest::connect::{Route, UpstreamConnector};
+use crate::rest::connect::{split_base_url, Route, UpstreamConnector};
 use crate::soap::Fault;
 
 /// How long an idle connection to the legacy service is kept for reuse.
@@ -147,20 +147,11 @@ impl LegacyClient {
         extra_roots: &[CertificateDer<'static>],
     ) -> Result<Self, String> {
         let base = base.trim_end_matches('/');
-        let invalid = |reason: &dyn std::fmt::Display| {
-            format!("the legacy URL {base} is not a valid URL: {reason}")
-        };
-        let parsed = url::Url::parse(base).map_err(|e| invalid(&e))?;
-        let origin: Uri = parsed
-            .origin()
-            .ascii_serialization()
-            .parse()
-            .map_err(|e| invalid(&e))?;
-        let (Some(scheme), Some(authority)) = (origin.scheme_str(), origin.authority()) else {
-            return Err(invalid(&"expected an http:// or https:// URL with a host"));
-        };
+        let (origin, base_path) = split_base_url(base, "legacy")?;
+        // (Both present: `split_base_url` checks.)
+        let scheme = origin.scheme_str().unwrap_or("http");
+        let authority = origin.authority().map_or("", |a| a.as_str());
         let route = Arc::new(Route::from_env(&origin).map_err(|e| format!("--legacy: {e}"))?);
-        let base_path = parsed.path().trim_end_matches('/');
         let mut target_prefix = b"POST ".to_vec();
         if matches!(*route, Route::Forward { .. }) {
             // A forward proxy takes the absolute URL.

@@ -63,6 +63,31 @@ impl std::fmt::Debug for Route {
     }
 }
 
+/// An upstream's base URL (`https://rest.ecgrid.io`, `https://os.ecgrid.io`)
+/// split into what requests are sent to: its origin (`scheme://authority`,
+/// what connections are opened to) and its path without a trailing slash
+/// (a request's own path follows it). `what` names the URL in errors
+/// ("upstream", "legacy"). `Config` has already checked the scheme, the
+/// host, and that there is no query, fragment or user.
+pub fn split_base_url(base: &str, what: &str) -> Result<(Uri, String), String> {
+    let invalid = |reason: &dyn std::fmt::Display| {
+        format!("the {what} URL {base} is not a valid URL: {reason}")
+    };
+    let parsed = url::Url::parse(base).map_err(|e| invalid(&e))?;
+    if parsed.cannot_be_a_base() {
+        return Err(format!("the {what} URL {base} cannot have a path"));
+    }
+    let origin: Uri = parsed
+        .origin()
+        .ascii_serialization()
+        .parse()
+        .map_err(|e| invalid(&e))?;
+    if origin.scheme().is_none() || origin.authority().is_none() {
+        return Err(invalid(&"expected an http:// or https:// URL with a host"));
+    }
+    Ok((origin, parsed.path().trim_end_matches('/').to_string()))
+}
+
 impl Route {
     /// The route to `upstream` under the process's proxy variables.
     pub fn from_env(upstream: &Uri) -> Result<Route, String> {

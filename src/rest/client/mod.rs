@@ -12,7 +12,7 @@ use rustls::pki_types::CertificateDer;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::connect::{Route, UpstreamConnector};
+use super::connect::{split_base_url, Route, UpstreamConnector};
 use super::error::RestError;
 use crate::http1::{H1Error, H1Pool};
 
@@ -169,23 +169,7 @@ impl RestClient {
         extra_roots: &[CertificateDer<'static>],
     ) -> Result<Self, String> {
         let base = base.trim_end_matches('/');
-        let invalid = |reason: &dyn std::fmt::Display| {
-            format!("the upstream URL {base} is not a valid URL: {reason}")
-        };
-        let parsed = url::Url::parse(base).map_err(|e| invalid(&e))?;
-        if parsed.cannot_be_a_base() {
-            return Err(format!("the upstream URL {base} cannot have a path"));
-        }
-        // `Config` has already checked the scheme, the host, and that there
-        // is no query, fragment or user; this only splits the URL.
-        let origin: Uri = parsed
-            .origin()
-            .ascii_serialization()
-            .parse()
-            .map_err(|e| invalid(&e))?;
-        if origin.scheme().is_none() || origin.authority().is_none() {
-            return Err(invalid(&"expected an http:// or https:// URL with a host"));
-        }
+        let (origin, base_path) = split_base_url(base, "upstream")?;
         let route = Route::from_env(&origin)?;
         let route = Arc::new(route);
 
@@ -196,7 +180,7 @@ impl RestClient {
             route,
             base: base.into(),
             origin,
-            base_path: parsed.path().trim_end_matches('/').into(),
+            base_path: base_path.into(),
             timeout,
         })
     }
