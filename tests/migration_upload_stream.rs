@@ -56,10 +56,43 @@ fn upload(session: &str, content_len: usize) -> Vec<u8> {
 
 /// The request head of a raw upload with this framing header line.
 fn head(framing: &str) -> String {
+    let action = "soapaction: \"https://os.ecgrid.io/ParcelUpload\"\r\n";
+    head_announcing(action, framing)
+}
+
+/// The request head of a raw POST with this `SOAPAction` line (or none:
+/// `""`) and framing header line.
+fn head_announcing(action: &str, framing: &str) -> String {
     format!(
         "POST {PATH41} HTTP/1.1\r\nhost: gateway\r\ncontent-type: text/xml; charset=utf-8\r\n\
-         soapaction: \"https://os.ecgrid.io/ParcelUpload\"\r\n{framing}\r\n"
+         {action}{framing}\r\n"
     )
+}
+
+/// A `CarbonCopyList` envelope (not an upload) with a `filter_len`-byte
+/// `Filter`, announcing nothing: `--max-body` is its limit.
+fn carbon_copy_list(filter_len: usize) -> String {
+    envelope(
+        Soap::V11,
+        NS41,
+        "CarbonCopyList",
+        &[
+            ("SessionID", "api-key-123"),
+            ("Filter", &"B".repeat(filter_len)),
+        ],
+    )
+}
+
+/// Writes `pieces` until the gateway stops taking them (it refused the
+/// body), each write bounded.
+async fn send_until_refused(stream: &mut TcpStream, pieces: impl Iterator<Item = Vec<u8>>) {
+    for piece in pieces {
+        match tokio::time::timeout(BOUND, stream.write_all(&piece)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return,
+            Err(_) => panic!("the gateway neither took the body nor refused it"),
+        }
+    }
 }
 
 /// `data` as one chunk of a chunked body.
@@ -68,6 +101,21 @@ fn chunk(data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(data);
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// A connection on which the upload `sent` has been posted whole, chunked
+/// in 100 KiB chunks.
+async fn post_chunked(gw: &TestGateway, sent: &[u8]) -> TcpStream {
+    let mut stream = connect(gw).await;
+    stream
+        .write_all(head("transfer-encoding: chunked\r\n").as_bytes())
+        .await
+        .unwrap();
+    for piece in sent.chunks(100 * 1024) {
+        stream.write_all(&chunk(piece)).await.unwrap();
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    stream
 }
 
 async fn connect(gw: &TestGateway) -> TcpStream {
@@ -265,15 +313,7 @@ async fn a_large_upload_is_passed_on_as_it_arrives_with_the_session_swapped() {
     assert!(got.body == expected.as_bytes(), "the body arrived changed");
 
     // Chunked, in 100 KiB chunks: chunked on to the legacy service.
-    let mut stream = connect(&gw).await;
-    stream
-        .write_all(head("transfer-encoding: chunked\r\n").as_bytes())
-        .await
-        .unwrap();
-    for piece in sent.chunks(100 * 1024) {
-        stream.write_all(&chunk(piece)).await.unwrap();
-    }
-    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut stream = post_chunked(&gw, &sent).await;
     let (status, body) = read_answer(&mut stream).await;
     assert_eq!(status, 200, "{body}");
     let got = fake.received_of("ParcelUpload").pop().unwrap();
@@ -452,26 +492,11 @@ async fn a_streamed_body_over_its_operations_limit_is_refused_midway() {
     config.max_body = 128 * 1024;
     let gw = spawn_gateway(&config).await;
     // Not an upload: --max-body applies, however it is announced.
-    let sent = envelope(
-        Soap::V11,
-        NS41,
-        "CarbonCopyList",
-        &[
-            ("SessionID", "api-key-123"),
-            ("Filter", &"B".repeat(1024 * 1024)),
-        ],
-    );
+    let sent = carbon_copy_list(1024 * 1024);
     let mut stream = connect(&gw).await;
-    let request = format!(
-        "POST {PATH41} HTTP/1.1\r\nhost: gateway\r\ncontent-type: text/xml; charset=utf-8\r\n\
-         transfer-encoding: chunked\r\n\r\n"
-    );
+    let request = head_announcing("", "transfer-encoding: chunked\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
-    for piece in sent.as_bytes().chunks(32 * 1024) {
-        if stream.write_all(&chunk(piece)).await.is_err() {
-            break;
-        }
-    }
+    send_until_refused(&mut stream, sent.as_bytes().chunks(32 * 1024).map(chunk)).await;
     let (status, body) = read_answer(&mut stream).await;
     assert_eq!(status, 413, "{body}");
     assert!(body.contains("131072 bytes"), "{body}");
@@ -541,29 +566,17 @@ async fn an_announced_length_over_the_operations_limit_is_refused_before_anythin
     let mut config = legacy_config("http://127.0.0.1:9", &fake.base);
     config.max_body = 128 * 1024;
     let gw = spawn_gateway(&config).await;
-    let sent = envelope(
-        Soap::V11,
-        NS41,
-        "CarbonCopyList",
-        &[
-            ("SessionID", "api-key-123"),
-            ("Filter", &"B".repeat(512 * 1024)),
-        ],
-    );
+    let sent = carbon_copy_list(512 * 1024);
     // No SOAPAction: the length may be an upload's until the body names
     // its operation, which is not one.
     let mut stream = connect(&gw).await;
-    let request = format!(
-        "POST {PATH41} HTTP/1.1\r\nhost: gateway\r\ncontent-type: text/xml; charset=utf-8\r\n\
-         content-length: {}\r\n\r\n",
-        sent.len()
-    );
+    let request = head_announcing("", &format!("content-length: {}\r\n", sent.len()));
     stream.write_all(request.as_bytes()).await.unwrap();
-    for piece in sent.as_bytes().chunks(32 * 1024) {
-        if stream.write_all(piece).await.is_err() {
-            break;
-        }
-    }
+    send_until_refused(
+        &mut stream,
+        sent.as_bytes().chunks(32 * 1024).map(<[u8]>::to_vec),
+    )
+    .await;
     let (status, body) = read_answer(&mut stream).await;
     assert_eq!(status, 413, "{body}");
     assert!(
@@ -585,15 +598,7 @@ async fn a_legacy_service_that_never_answers_a_streamed_upload_is_a_server_fault
     config.upstream_timeout = Duration::from_secs(1);
     let gw = spawn_gateway(&config).await;
     let sent = upload("api-key-123", 1024 * 1024);
-    let mut stream = connect(&gw).await;
-    stream
-        .write_all(head("transfer-encoding: chunked\r\n").as_bytes())
-        .await
-        .unwrap();
-    for piece in sent.chunks(100 * 1024) {
-        stream.write_all(&chunk(piece)).await.unwrap();
-    }
-    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut stream = post_chunked(&gw, &sent).await;
     let started = std::time::Instant::now();
     let (status, body) = read_answer(&mut stream).await;
     assert_eq!(status, 500, "{body}");
